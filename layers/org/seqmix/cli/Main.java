@@ -12,6 +12,10 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) throws Exception {
+        // one line per log record (the JDK default prints two)
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %5$s%n");
+        }
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             usage();
             System.exit(args.length == 0 ? 2 : 0);
