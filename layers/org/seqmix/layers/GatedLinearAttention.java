@@ -222,14 +222,7 @@ public final class GatedLinearAttention implements SequenceMixer {
         else ops.gatedRmsNorm(o, oo, gate, go, normWeight.data(), normWeight.offset(), cfg.normEps(), out, outo, V);
     }
 
-    /** [B, T, HKV*d] -> [B, T, H, d], query head h reading kv head h / G (fla's repeat '(h d) -> (h g) d'). */
     private Tensor repeatKv(Tensor t, int B, int T, int d) {
-        if (G == 1) return t.reshape(B, T, H, d);
-        Tensor out = Tensor.zeros(B, T, H, d);
-        float[] s = t.data(), o = out.data();
-        for (int bt = 0; bt < B * T; bt++) {
-            for (int h = 0; h < H; h++) System.arraycopy(s, t.offset() + (bt * HKV + h / G) * d, o, (bt * H + h) * d, d);
-        }
-        return out;
+        return LinearAttentionHeads.repeatKv(t, B, T, HKV, H, d);
     }
 }
