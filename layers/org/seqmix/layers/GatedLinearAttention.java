@@ -36,8 +36,8 @@ public final class GatedLinearAttention implements SequenceMixer {
             Shapes.divisible("num_heads", numHeads, "num_kv_heads", numKvHeads);
             Shapes.divisible("key_dim", keyDim(), "num_heads", numHeads);
             Shapes.divisible("value_dim", valueDim(), "num_heads", numHeads);
-            Shapes.require(normEps > 0 && gateLogitNormalizer != 0 && Float.isFinite(gateLogitNormalizer),
-                    "norm_eps > 0 and a finite non-zero gate_logit_normalizer expected, got " + normEps + ", " + gateLogitNormalizer);
+            Shapes.require(normEps > 0 && gateLogitNormalizer > 0 && Float.isFinite(gateLogitNormalizer),
+                    "norm_eps > 0 and a finite gate_logit_normalizer > 0 expected, got " + normEps + ", " + gateLogitNormalizer);
             Shapes.require(Float.isNaN(clampMin) || clampMin <= 0, "clamp_min: expected <= 0 (a log decay), got " + clampMin);
         }
 
@@ -136,11 +136,12 @@ public final class GatedLinearAttention implements SequenceMixer {
     }
 
     private GatedLinearAttentionCache cast(MixerCache cache, int batch) {
-        Shapes.require(cache instanceof GatedLinearAttentionCache, "cache: expected a GatedLinearAttentionCache, got "
-                + (cache == null ? "null" : cache.getClass().getSimpleName()));
+        if (!(cache instanceof GatedLinearAttentionCache)) {
+            throw new IllegalArgumentException("cache: expected a GatedLinearAttentionCache, got " + (cache == null ? "null" : cache.getClass().getSimpleName()));
+        }
         GatedLinearAttentionCache c = (GatedLinearAttentionCache) cache;
-        Shapes.require(c.state.dim(1) == H && c.state.dim(2) == K && c.state.dim(3) == V, "cache: state of another layer shape");
-        Shapes.require(c.batch == batch, "cache: expected batch " + batch + " (x), got a cache for batch " + c.batch);
+        if (c.state.dim(1) != H || c.state.dim(2) != K || c.state.dim(3) != V) throw new IllegalArgumentException("cache: made for another layer shape");
+        if (c.batch != batch) throw new IllegalArgumentException("cache: expected batch " + batch + " (x), got a cache for batch " + c.batch);
         return c;
     }
 
@@ -171,16 +172,10 @@ public final class GatedLinearAttention implements SequenceMixer {
 
     @Override
     public void step(Tensor x, MixerCache cache, Tensor y) {
-        Shapes.require(x != null && x.rank() == 2 && x.dim(1) == D && x.isContiguous(), "x: expected a contiguous [B, " + D + "] (B, hidden), got "
-                + (x == null ? "null" : java.util.Arrays.toString(x.shape())));
+        LinearAttentionHeads.checkStep(x, y, D);
         int B = x.dim(0);
         GatedLinearAttentionCache c = cast(cache, B);
-        Shapes.require(y != null && y.rank() == 2 && y.dim(0) == B && y.dim(1) == D && y.isContiguous(), "y: expected a contiguous [" + B + ", "
-                + D + "] (B, hidden), got " + (y == null ? "null" : java.util.Arrays.toString(y.shape())));
         float[] xd = x.data();
-        for (int i = 0, n = B * D; i < n; i++) {
-            if (!Float.isFinite(xd[x.offset() + i])) throw new IllegalArgumentException("x: expected finite values, got " + xd[x.offset() + i]);
-        }
         for (int b = 0; b < B; b++) {
             int xo = x.offset() + b * D;
             Linear.gemv(wq, null, xd, xo, c.q, b * H * K);

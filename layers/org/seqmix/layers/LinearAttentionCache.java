@@ -50,12 +50,14 @@ public final class LinearAttentionCache implements MixerCache {
 
     /** Checks that {@code cache} is one of these with the given sizes. */
     static LinearAttentionCache check(MixerCache cache, int batch, int H, int K, int V, boolean normalize) {
-        Shapes.require(cache instanceof LinearAttentionCache, "cache: expected a LinearAttentionCache, got "
-                + (cache == null ? "null" : cache.getClass().getSimpleName()));
+        if (!(cache instanceof LinearAttentionCache)) {
+            throw new IllegalArgumentException("cache: expected a LinearAttentionCache, got " + (cache == null ? "null" : cache.getClass().getSimpleName()));
+        }
         LinearAttentionCache c = (LinearAttentionCache) cache;
-        Shapes.require(c.state.dim(1) == H && c.state.dim(2) == K && c.state.dim(3) == V && (c.keySum != null) == normalize,
-                "cache: made for another layer shape");
-        Shapes.require(c.batch == batch, "cache: expected batch " + batch + " (x), got a cache for batch " + c.batch);
+        if (c.state.dim(1) != H || c.state.dim(2) != K || c.state.dim(3) != V || (c.keySum != null) != normalize) {
+            throw new IllegalArgumentException("cache: made for another layer shape");
+        }
+        if (c.batch != batch) throw new IllegalArgumentException("cache: expected batch " + batch + " (x), got a cache for batch " + c.batch);
         return c;
     }
 }

@@ -27,15 +27,22 @@ final class LinearAttentionHeads {
 
     /** x [B, hidden] and y [B, hidden] contiguous, finite x; allocation-free unless it fails. */
     static void checkStep(Tensor x, Tensor y, int hidden) {
-        Shapes.require(x != null && x.rank() == 2 && x.dim(1) == hidden && x.dim(0) > 0 && x.isContiguous(), "x: expected a contiguous [B, " + hidden
-                + "] (B, hidden), got " + (x == null ? "null" : java.util.Arrays.toString(x.shape())));
+        // explicit ifs: the messages are built only on failure (the step path allocates nothing)
+        if (x == null || x.rank() != 2 || x.dim(1) != hidden || x.dim(0) <= 0 || !x.isContiguous()) {
+            throw new IllegalArgumentException("x: expected a contiguous [B, " + hidden + "] (B, hidden), got " + shape(x));
+        }
         int B = x.dim(0);
-        Shapes.require(y != null && y.rank() == 2 && y.dim(0) == B && y.dim(1) == hidden && y.isContiguous(), "y: expected a contiguous ["
-                + B + ", " + hidden + "] (B, hidden), got " + (y == null ? "null" : java.util.Arrays.toString(y.shape())));
+        if (y == null || y.rank() != 2 || y.dim(0) != B || y.dim(1) != hidden || !y.isContiguous()) {
+            throw new IllegalArgumentException("y: expected a contiguous [" + B + ", " + hidden + "] (B, hidden), got " + shape(y));
+        }
         float[] xd = x.data();
         for (int i = 0, n = B * hidden; i < n; i++) {
             if (!Float.isFinite(xd[x.offset() + i])) throw new IllegalArgumentException("x: expected finite values, got " + xd[x.offset() + i]);
         }
+    }
+
+    private static String shape(Tensor t) {
+        return t == null ? "null" : java.util.Arrays.toString(t.shape()) + (t.isContiguous() ? "" : " (not contiguous)");
     }
 
     /** Number from a config map, or dflt (NaN = required). */
