@@ -7,12 +7,15 @@ import org.seqmix.core.Tensor;
 import org.seqmix.kernels.linear.GlaOutput;
 import org.seqmix.kernels.linear.LinearAttn;
 import org.seqmix.layers.GatedLinearAttention;
+import org.seqmix.layers.LightningAttention;
+import org.seqmix.layers.LinearAttention;
+import org.seqmix.layers.SequenceMixer;
 import org.seqmix.layers.Weights;
 
 /**
  * Conformance runners of the linear-attention family: ops {@code linear_attn}, {@code simple_gla},
  * {@code lightning_attn}, {@code gla} (forms chunk and recurrent = the step API fed one token at a time) and the
- * layer {@code GatedLinearAttention} (forms forward and step).
+ * layers {@code GatedLinearAttention}, {@code LinearAttention}, {@code LightningAttention} (forms forward and step).
  */
 public final class LinearAttentionOps implements OpFamily {
     private static final List<String> KERNEL_FORMS = List.of("chunk", "recurrent");
@@ -21,20 +24,31 @@ public final class LinearAttentionOps implements OpFamily {
     public Map<String, OpRunner> runners() {
         Map<String, OpRunner> m = new LinkedHashMap<>();
         for (String op : List.of("linear_attn", "simple_gla", "lightning_attn", "gla")) m.put(op, new KernelRunner(op));
-        m.put("layer:GatedLinearAttention", new OpRunner() {
-            @Override public List<String> forms() { return List.of("forward", "step"); }
-
-            @Override public Map<String, Tensor> run(ConformanceCase c, String form) throws Exception {
-                GatedLinearAttention layer = GatedLinearAttention.fromWeights(GatedLinearAttention.Config.fromMap(c.config()),
-                        Weights.load(c.weightsFile()));
-                return Map.of("y", runLayer(layer, c.input("x"), form));
-            }
-        });
+        m.put("layer:GatedLinearAttention", layerRunner(c -> GatedLinearAttention.fromWeights(GatedLinearAttention.Config.fromMap(c.config()),
+                Weights.load(c.weightsFile()))));
+        m.put("layer:LinearAttention", layerRunner(c -> LinearAttention.fromWeights(LinearAttention.Config.fromMap(c.config()),
+                Weights.load(c.weightsFile()))));
+        m.put("layer:LightningAttention", layerRunner(c -> LightningAttention.fromWeights(LightningAttention.Config.fromMap(c.config()),
+                Weights.load(c.weightsFile()))));
         return m;
     }
 
+    private interface LayerLoader {
+        SequenceMixer load(ConformanceCase c) throws Exception;
+    }
+
+    private static OpRunner layerRunner(LayerLoader loader) {
+        return new OpRunner() {
+            @Override public List<String> forms() { return List.of("forward", "step"); }
+
+            @Override public Map<String, Tensor> run(ConformanceCase c, String form) throws Exception {
+                return Map.of("y", runLayer(loader.load(c), c.input("x"), form));
+            }
+        };
+    }
+
     /** forward over the whole sequence from an empty cache, or step token by token from an empty cache. */
-    static Tensor runLayer(org.seqmix.layers.SequenceMixer layer, Tensor x, String form) {
+    static Tensor runLayer(SequenceMixer layer, Tensor x, String form) {
         int B = x.dim(0), T = x.dim(1), D = x.dim(2);
         if (form.equals("forward")) return layer.forward(x, layer.newCache(B));
         var cache = layer.newCache(B);
