@@ -1,0 +1,178 @@
+package org.seqmix.kernels.linear;
+
+import org.seqmix.core.Shapes;
+import org.seqmix.core.Tensor;
+import org.seqmix.kernels.VectorOps;
+import org.seqmix.kernels.VectorizationProvider;
+
+/**
+ * The linear-attention family under fla's names: {@code linear_attn}, {@code simple_gla}, {@code lightning_attn},
+ * {@code gla}. Shapes token-major: q, k {@code [B,T,H,K]}, v {@code [B,T,H,V]}, g {@code [B,T,H]} (simple GLA) or
+ * {@code [B,T,H,K]} (GLA), log-space and <= 0; states {@code [N,H,K,V]} key-major with N = B, or the number of
+ * sequences of a packed batch ({@code cu_seqlens [N+1]}, B = 1).
+ *
+ * <p>Three forms per op: {@code chunk*} (prefill, chunkwise, parallel over sequence x head), {@code fusedRecurrent*}
+ * (token by token, the reference) and {@code step*} (one token, state updated in place, allocation-free, the
+ * decode path). Every call validates all arguments before touching any output or state.
+ */
+public final class LinearAttn {
+    public static final int DEFAULT_CHUNK_SIZE = 64;
+
+    private LinearAttn() {}
+
+    /** fla's default scale K^-0.5. */
+    public static float defaultScale(int headKDim) {
+        return (float) (1.0 / Math.sqrt(Shapes.positive("K", headKDim)));
+    }
+
+    /** Lightning attention's per-head constant log decay: {@code g_h = -(8/H)(1 - layer_idx/num_layers)·h}. */
+    public static float[] lightningDecay(int numHeads, int layerIdx, int numLayers) {
+        Shapes.positive("num_heads", numHeads);
+        Shapes.positive("num_layers", numLayers);
+        Shapes.require(layerIdx >= 0 && layerIdx <= numLayers, "layer_idx: expected 0 <= layer_idx <= num_layers = " + numLayers + ", got " + layerIdx);
+        float[] g = new float[numHeads];
+        for (int h = 0; h < numHeads; h++) g[h] = lightningDecay(numHeads, layerIdx, numLayers, h);
+        return g;
+    }
+
+    static float lightningDecay(int H, int layerIdx, int numLayers, int h) {
+        return (float) (-(8.0 / H * (1.0 - (double) layerIdx / numLayers)) * h);
+    }
+
+    // ---- linear_attn ----
+
+    /**
+     * {@code S += k vᵀ, o = Sᵀ(q·scale)}; with {@code normalize}, o is divided by {@code (q·scale)·z + 1e-10} where z
+     * is the running key sum (from {@code initialKeySum} [N,H,K], zeros when null); the final state and key sum are
+     * then returned separately.
+     */
+    public static GlaOutput chunkLinearAttn(Tensor q, Tensor k, Tensor v, float scale, Tensor initialState, boolean outputFinalState,
+                                            boolean normalize, Tensor initialKeySum, int[] cuSeqlens, int chunkSize) {
+        Shapes.positive("chunk_size", chunkSize);
+        return ChunkGla.run(GlaProblem.of(GlaProblem.Gate.NONE, q, k, v, null, null, scale, initialState, initialKeySum, cuSeqlens, normalize),
+                chunkSize, outputFinalState);
+    }
+
+    public static GlaOutput fusedRecurrentLinearAttn(Tensor q, Tensor k, Tensor v, float scale, Tensor initialState, boolean outputFinalState,
+                                                     boolean normalize, Tensor initialKeySum, int[] cuSeqlens) {
+        return trim(RecurrentGla.run(GlaProblem.of(GlaProblem.Gate.NONE, q, k, v, null, null, scale, initialState, initialKeySum,
+                cuSeqlens, normalize)), outputFinalState);
+    }
+
+    // ---- simple_gla ----
+
+    /** {@code S = exp(g)·S + k vᵀ, o = Sᵀ(q·scale)} with g [B,T,H]. */
+    public static GlaOutput chunkSimpleGla(Tensor q, Tensor k, Tensor v, Tensor g, float scale, Tensor initialState, boolean outputFinalState,
+                                           int[] cuSeqlens, int chunkSize) {
+        Shapes.positive("chunk_size", chunkSize);
+        return ChunkGla.run(GlaProblem.of(GlaProblem.Gate.HEAD, q, k, v, g, null, scale, initialState, null, cuSeqlens, false),
+                chunkSize, outputFinalState);
+    }
+
+    public static GlaOutput fusedRecurrentSimpleGla(Tensor q, Tensor k, Tensor v, Tensor g, float scale, Tensor initialState,
+                                                    boolean outputFinalState, int[] cuSeqlens) {
+        return trim(RecurrentGla.run(GlaProblem.of(GlaProblem.Gate.HEAD, q, k, v, g, null, scale, initialState, null, cuSeqlens, false)),
+                outputFinalState);
+    }
+
+    // ---- lightning_attn ----
+
+    /** Simple GLA with the constant per-head decay {@link #lightningDecay(int, int, int)}. */
+    public static GlaOutput chunkLightningAttn(Tensor q, Tensor k, Tensor v, int layerIdx, int numLayers, float scale, Tensor initialState,
+                                               boolean outputFinalState, int[] cuSeqlens, int chunkSize) {
+        Shapes.positive("chunk_size", chunkSize);
+        Shapes.checkRank("q", q, 4, "B, T, H, K");
+        float[] gamma = lightningDecay(q.dim(2), layerIdx, numLayers);
+        return ChunkGla.run(GlaProblem.of(GlaProblem.Gate.CONSTANT, q, k, v, null, gamma, scale, initialState, null, cuSeqlens, false),
+                chunkSize, outputFinalState);
+    }
+
+    public static GlaOutput fusedRecurrentLightningAttn(Tensor q, Tensor k, Tensor v, int layerIdx, int numLayers, float scale,
+                                                        Tensor initialState, boolean outputFinalState, int[] cuSeqlens) {
+        Shapes.checkRank("q", q, 4, "B, T, H, K");
+        float[] gamma = lightningDecay(q.dim(2), layerIdx, numLayers);
+        return trim(RecurrentGla.run(GlaProblem.of(GlaProblem.Gate.CONSTANT, q, k, v, null, gamma, scale, initialState, null, cuSeqlens,
+                false)), outputFinalState);
+    }
+
+    // ---- gla ----
+
+    /** {@code S = diag(exp(g))·S + k vᵀ, o = Sᵀ(q·scale)} with g [B,T,H,K]. */
+    public static GlaOutput chunkGla(Tensor q, Tensor k, Tensor v, Tensor g, float scale, Tensor initialState, boolean outputFinalState,
+                                     int[] cuSeqlens, int chunkSize) {
+        Shapes.positive("chunk_size", chunkSize);
+        return ChunkGla.run(GlaProblem.of(GlaProblem.Gate.KEY, q, k, v, g, null, scale, initialState, null, cuSeqlens, false),
+                chunkSize, outputFinalState);
+    }
+
+    public static GlaOutput fusedRecurrentGla(Tensor q, Tensor k, Tensor v, Tensor g, float scale, Tensor initialState,
+                                              boolean outputFinalState, int[] cuSeqlens) {
+        return trim(RecurrentGla.run(GlaProblem.of(GlaProblem.Gate.KEY, q, k, v, g, null, scale, initialState, null, cuSeqlens, false)),
+                outputFinalState);
+    }
+
+    private static GlaOutput trim(GlaOutput r, boolean outputFinalState) {
+        return outputFinalState ? r : new GlaOutput(r.o(), null, r.keySum());
+    }
+
+    // ---- step: one token per sequence, state [B,H,K,V] updated in place, no allocation ----
+
+    /** q, k [B,H,K], v [B,H,V], state [B,H,K,V], o [B,H,V]; keySum [B,H,K] non-null means normalize (updated in place). */
+    public static void stepLinearAttn(Tensor q, Tensor k, Tensor v, float scale, Tensor state, Tensor keySum, Tensor o) {
+        step(GlaProblem.Gate.NONE, q, k, v, null, 0, 1, scale, state, keySum, o);
+    }
+
+    /** As {@link #stepLinearAttn} with g [B,H]. */
+    public static void stepSimpleGla(Tensor q, Tensor k, Tensor v, Tensor g, float scale, Tensor state, Tensor o) {
+        step(GlaProblem.Gate.HEAD, q, k, v, g, 0, 1, scale, state, null, o);
+    }
+
+    public static void stepLightningAttn(Tensor q, Tensor k, Tensor v, int layerIdx, int numLayers, float scale, Tensor state, Tensor o) {
+        step(GlaProblem.Gate.CONSTANT, q, k, v, null, layerIdx, numLayers, scale, state, null, o);
+    }
+
+    /** As {@link #stepLinearAttn} with g [B,H,K]. */
+    public static void stepGla(Tensor q, Tensor k, Tensor v, Tensor g, float scale, Tensor state, Tensor o) {
+        step(GlaProblem.Gate.KEY, q, k, v, g, 0, 1, scale, state, null, o);
+    }
+
+    private static void step(GlaProblem.Gate gate, Tensor q, Tensor k, Tensor v, Tensor g, int layerIdx, int numLayers, float scale,
+                             Tensor state, Tensor keySum, Tensor o) {
+        // validation first, allocation-free unless it fails
+        StepChecks.dims("q", q, "B, H, K", -1, -1, -1);
+        int B = q.dim(0), H = q.dim(1), K = q.dim(2);
+        StepChecks.positive("q", q);
+        StepChecks.dims("k", k, "B, H, K", B, H, K);
+        StepChecks.dims("v", v, "B, H, V", B, H, -1);
+        int V = v.dim(2);
+        StepChecks.positive("v", v);
+        StepChecks.dims("state", state, "B, H, K, V", B, H, K, V);
+        StepChecks.dims("o", o, "B, H, V", B, H, V);
+        if (gate == GlaProblem.Gate.HEAD) StepChecks.dims("g", g, "B, H", B, H);
+        if (gate == GlaProblem.Gate.KEY) StepChecks.dims("g", g, "B, H, K", B, H, K);
+        if (keySum != null) StepChecks.dims("key_sum", keySum, "B, H, K", B, H, K);
+        Shapes.finite("scale", scale);
+        if (gate == GlaProblem.Gate.CONSTANT) {
+            Shapes.positive("num_layers", numLayers);
+            Shapes.require(layerIdx >= 0 && layerIdx <= numLayers, "layer_idx: expected 0 <= layer_idx <= num_layers");
+        }
+        if (g != null) {
+            float[] gd = g.data();
+            for (int i = 0, n = g.numel(); i < n; i++) GlaProblem.checkGate("g", gd[g.offset() + i], i);
+        }
+        VectorOps ops = VectorizationProvider.ops();
+        float[] S = state.data(), od = o.data();
+        for (int bh = 0; bh < B * H; bh++) {
+            int h = bh % H;
+            float gs = switch (gate) {
+                case NONE, KEY -> 0f;
+                case HEAD -> g.data()[g.offset() + bh];
+                case CONSTANT -> lightningDecay(H, layerIdx, numLayers, h);
+            };
+            RecurrentGla.updateHead(ops, K, V, q.data(), q.offset() + bh * K, k.data(), k.offset() + bh * K, v.data(), v.offset() + bh * V,
+                    gs, gate == GlaProblem.Gate.KEY ? g.data() : null, gate == GlaProblem.Gate.KEY ? g.offset() + bh * K : 0, scale,
+                    S, state.offset() + bh * K * V, keySum == null ? null : keySum.data(), keySum == null ? 0 : keySum.offset() + bh * K,
+                    od, o.offset() + bh * V);
+        }
+    }
+}

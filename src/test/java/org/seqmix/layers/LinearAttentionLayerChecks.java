@@ -1,0 +1,116 @@
+package org.seqmix.layers;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import org.seqmix.core.Parallel;
+import org.seqmix.core.Rng;
+import org.seqmix.core.Tensor;
+
+/** The checks every linear-attention layer passes (used by the per-layer test classes). */
+final class LinearAttentionLayerChecks {
+    private LinearAttentionLayerChecks() {}
+
+    static Tensor input(SequenceMixer layer, int B, int T, long seed) {
+        return new Rng(seed).normal(1f, B, T, layer.hiddenSize());
+    }
+
+    static void assertClose(Tensor expected, Tensor actual, double tol, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what);
+        double err = Tensor.relativeL2Error(actual, expected);
+        assertTrue(err <= tol, what + ": rel_l2 " + err + " > " + tol);
+    }
+
+    /** Steps x [B, T, D] token by token through cache; returns y [B, T, D]. */
+    static Tensor steps(SequenceMixer layer, Tensor x, MixerCache cache) {
+        int B = x.dim(0), T = x.dim(1), D = x.dim(2);
+        Tensor y = Tensor.zeros(B, T, D), xt = Tensor.zeros(B, D), yt = Tensor.zeros(B, D);
+        for (int t = 0; t < T; t++) {
+            x.select(1, t).copyInto(xt);
+            layer.step(xt, cache, yt);
+            yt.copyInto(y.select(1, t));
+        }
+        return y;
+    }
+
+    /** forward == stepping; forward with and without a cache agree; the cache counts tokens. */
+    static void forwardEqualsSteps(SequenceMixer layer, int B, int T) {
+        Tensor x = input(layer, B, T, 1);
+        MixerCache c = layer.newCache(B);
+        Tensor yf = layer.forward(x, c);
+        assertEquals(T, c.tokens());
+        assertArrayEquals(yf.data(), layer.forward(x, null).data(), "forward without cache");
+        MixerCache cs = layer.newCache(B);
+        assertClose(yf, steps(layer, x, cs), 1e-5, layer.name() + " step vs forward");
+        assertEquals(T, cs.tokens());
+    }
+
+    /** forward over [0, T) then step over [T, T2) == forward over [0, T2); and forward, forward == one forward. */
+    static void prefillThenStep(SequenceMixer layer, int B, int T, int T2) {
+        Tensor x = input(layer, B, T2, 2);
+        Tensor whole = layer.forward(x, null);
+        MixerCache c = layer.newCache(B);
+        Tensor head = layer.forward(x.slice(1, 0, T).copy(), c);
+        Tensor tail = steps(layer, x.slice(1, T, T2).copy(), c);
+        assertClose(whole.slice(1, 0, T), head, 1e-5, layer.name() + " prefill");
+        assertClose(whole.slice(1, T, T2), tail, 1e-5, layer.name() + " steps after prefill");
+        MixerCache c2 = layer.newCache(B);
+        layer.forward(x.slice(1, 0, T).copy(), c2);
+        assertClose(whole.slice(1, T, T2), layer.forward(x.slice(1, T, T2).copy(), c2), 1e-5, layer.name() + " forward after forward");
+        c2.reset();
+        assertEquals(0, c2.tokens());
+        assertClose(whole, layer.forward(x, c2), 0, layer.name() + " after reset");
+    }
+
+    static void threadCountDeterminism(SequenceMixer layer, int B, int T) {
+        int before = Parallel.threads();
+        Tensor x = input(layer, B, T, 3);
+        try {
+            Parallel.setThreads(1);
+            Tensor a = layer.forward(x, null);
+            Parallel.setThreads(2);
+            Tensor b = layer.forward(x, null);
+            assertArrayEquals(a.data(), b.data(), layer.name());
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    /** Bad x / y / cache: IllegalArgumentException and the cache is unchanged. */
+    static void rejectedCallsLeaveCacheUntouched(SequenceMixer layer, MixerCache other) {
+        int D = layer.hiddenSize();
+        MixerCache c = layer.newCache(2);
+        layer.forward(input(layer, 2, 5, 4), c);
+        Tensor state = ((c instanceof GatedLinearAttentionCache g) ? g.state() : ((LinearAttentionCache) c).state()).copy();
+        long tokens = c.tokens();
+        Tensor nan = input(layer, 2, 3, 5);
+        nan.set(Float.NaN, 1, 2, 0);
+        assertThrows(IllegalArgumentException.class, () -> layer.forward(nan, c));
+        assertThrows(IllegalArgumentException.class, () -> layer.forward(Tensor.zeros(2, 3, D + 1), c));
+        assertThrows(IllegalArgumentException.class, () -> layer.forward(Tensor.zeros(3, 3, D), c));
+        assertThrows(IllegalArgumentException.class, () -> layer.forward(Tensor.zeros(2, 0, D), c));
+        assertThrows(IllegalArgumentException.class, () -> layer.forward(Tensor.zeros(2, 3, D), other));
+        assertThrows(IllegalArgumentException.class, () -> layer.step(Tensor.zeros(2, D), c, Tensor.zeros(2, D + 1)));
+        assertThrows(IllegalArgumentException.class, () -> layer.step(Tensor.zeros(3, D), c, Tensor.zeros(3, D)));
+        assertThrows(IllegalArgumentException.class, () -> layer.step(Tensor.full(Float.POSITIVE_INFINITY, 2, D), c, Tensor.zeros(2, D)));
+        assertThrows(IllegalArgumentException.class, () -> layer.step(Tensor.zeros(2, D), null, Tensor.zeros(2, D)));
+        Tensor after = (c instanceof GatedLinearAttentionCache g) ? g.state() : ((LinearAttentionCache) c).state();
+        assertArrayEquals(state.data(), after.toArray());
+        assertEquals(tokens, c.tokens());
+    }
+
+    static void stepAllocatesNothing(SequenceMixer layer) {
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        MixerCache c = layer.newCache(2);
+        Tensor x = input(layer, 2, 1, 6).reshape(2, layer.hiddenSize()), y = Tensor.zeros(2, layer.hiddenSize());
+        for (int i = 0; i < 5000; i++) layer.step(x, c, y);
+        long tid = Thread.currentThread().getId();
+        long before = mx.getThreadAllocatedBytes(tid);
+        for (int i = 0; i < 500; i++) layer.step(x, c, y);
+        long bytes = mx.getThreadAllocatedBytes(tid) - before;
+        assertTrue(bytes < 1000, layer.name() + ": 500 steps allocated " + bytes + " bytes");
+    }
+}
