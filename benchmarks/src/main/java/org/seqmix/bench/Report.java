@@ -52,9 +52,9 @@ public final class Report {
         }
         Files.createDirectories(r.out);
         r.computePeak();
+        List<String> plots = new Plots(r).write(r.out); // first: the markdown links the plots that exist
         Files.writeString(r.out.resolve("benchmarks.md"), r.markdown(), StandardCharsets.UTF_8);
         Files.writeString(r.out.resolve("benchmarks.json"), r.json(), StandardCharsets.UTF_8);
-        List<String> plots = new Plots(r).write(r.out);
         System.out.println("report: " + r.results.size() + " JMH results -> " + r.out.resolve("benchmarks.md")
                 + ", benchmarks.json, " + (plots.isEmpty() ? "no plots (no data)" : String.join(", ", plots)));
     }
@@ -137,8 +137,8 @@ public final class Report {
         b.append("| SIMD | ").append(simd()).append(" |\n");
         b.append("| threads | seqmix default ").append(defaultSeqmixThreads())
                 .append(" (`Parallel`); GemmBench sets 1 and 2 with `Parallel.setThreads`; FmaPeakBench uses 1 and 2 JMH threads |\n");
-        b.append("| JVM args | `").append(results.isEmpty() ? "" : String.join(" ", results.get(0).jvmArgs())).append("` |\n");
-        b.append("| command | `").append(command).append("` |\n\n");
+        b.append("| JVM args | `").append(results.isEmpty() ? "" : cell(String.join(" ", results.get(0).jvmArgs()))).append("` |\n");
+        b.append("| command | `").append(cell(command)).append("` |\n\n");
         if (!peak.isEmpty()) {
             b.append("Measured float32 FMA peak (FmaPeakBench, same sitting): ");
             List<String> ps = new ArrayList<>();
@@ -200,7 +200,10 @@ public final class Report {
             }
         }
         if (results.isEmpty()) module = VectorizationProvider.vectorModulePresent();
-        if (!module || scalarForced) return "off (scalar floor)";
+        if (!module) return "off (scalar floor: no --add-modules jdk.incubator.vector in the forks)";
+        if (scalarForced) return "off (scalar floor forced by -Dseqmix.vectorization=scalar)";
+        // the report JVM runs with the same module flag, so it picks the same VectorOps as the forks
+        if (!VectorizationProvider.simd()) return "off: module present but VectorOps is " + VectorizationProvider.ops().name() + " (no Panama implementation loaded)";
         return "on: " + VectorizationProvider.ops().name() + ", " + VectorizationProvider.ops().lanes() + " floats/vector";
     }
 
@@ -218,7 +221,7 @@ public final class Report {
         }
         for (int r = 0; r < rows.size(); r++) {
             b.append('|');
-            for (int c : keep) b.append(' ').append(rows.get(r)[c]).append(" |");
+            for (int c : keep) b.append(' ').append(cell(rows.get(r)[c])).append(" |");
             b.append('\n');
             if (r == 0) {
                 b.append('|');
@@ -227,6 +230,11 @@ public final class Report {
             }
         }
         b.append('\n');
+    }
+
+    /** A '|' would end a markdown table cell. */
+    static String cell(String s) {
+        return s.replace("|", "\\|");
     }
 
     static String fmt(double v) {

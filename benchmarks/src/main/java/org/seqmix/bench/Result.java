@@ -68,11 +68,15 @@ record Result(String suite, String suiteClass, String method, String mode, int j
         return throughput() ? 1 / secondsPerOp() : jmhThreads / secondsPerOp();
     }
 
-    /** The threads the kernel could use: the {@code threads} param when the suite sets it, else the JMH threads. */
+    /**
+     * The threads the kernel could use, for "% of peak": the {@code threads} param when the suite sets it (it
+     * then calls {@code Parallel.setThreads}), the seqmix default for LayerBench (layers split heads with
+     * {@code Parallel}), else the JMH threads.
+     */
     int kernelThreads(int defaultSeqmixThreads) {
         String t = params.get("threads");
         if (t != null) return Integer.parseInt(t);
-        return suite.equals("FmaPeakBench") ? jmhThreads : Math.max(jmhThreads, defaultSeqmixThreads);
+        return suite.equals("LayerBench") ? Math.max(jmhThreads, defaultSeqmixThreads) : jmhThreads;
     }
 
     String paramString() {
