@@ -140,7 +140,7 @@ public final class Report {
         b.append("| JVM args | `").append(results.isEmpty() ? "" : cell(String.join(" ", results.get(0).jvmArgs()))).append("` |\n");
         b.append("| command | `").append(cell(command)).append("` |\n\n");
         if (!peak.isEmpty()) {
-            b.append("Measured float32 FMA peak (FmaPeakBench, same sitting): ");
+            b.append("Measured float32 FMA peak (FmaPeakBench, ").append(fmaSpecies()).append(", same sitting): ");
             List<String> ps = new ArrayList<>();
             peak.forEach((t, g) -> ps.add(fmt(g) + " GFLOP/s with " + t + (t == 1 ? " thread" : " threads")));
             b.append(String.join(", ", ps)).append(". The `% peak` columns divide by the peak at the same thread count.\n\n");
@@ -189,6 +189,15 @@ public final class Report {
             if (Files.exists(out.resolve(p.getKey()))) b.append("![").append(p.getValue()).append("](").append(p.getKey()).append(")\n\n");
         }
         return b.toString();
+    }
+
+    /** The FloatVector shape FmaPeakBench uses, as the report JVM (same flags) sees it. */
+    private static String fmaSpecies() {
+        try {
+            return "FloatVector " + FmaPeakBench.S.vectorBitSize() + "-bit, " + FmaPeakBench.S.length() + " floats";
+        } catch (LinkageError e) {
+            return "FloatVector preferred species";
+        }
     }
 
     private String simd() {

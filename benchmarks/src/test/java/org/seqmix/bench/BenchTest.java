@@ -117,7 +117,7 @@ class BenchTest {
         String md = Files.readString(dir.resolve("docs/benchmarks.md"));
         assertTrue(md.contains("run a\\|b"), md);
         // FMA peak: 1e5 ops/s * 2*8*1024*4 flops = 6.5536 GFLOP/s; GEMM 2 GFLOP/s is 30.5% of it
-        assertTrue(md.contains("6.554 GFLOP/s with 1 thread"), md);
+        assertTrue(md.contains(", same sitting): 6.554 GFLOP/s with 1 thread"), md);
         assertTrue(md.contains("| sgemm | shape=100, threads=1 | 1000 | us/op | 2.000 | 30.5 |"), md);
         assertTrue(md.contains("| decode | layer=BenchTestMixer, context=1024 | 2.000 | 0.500 | us/op |"), md);
         assertTrue(md.contains("openblas test"), md);
