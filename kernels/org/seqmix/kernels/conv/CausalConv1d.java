@@ -6,6 +6,7 @@ import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
+import org.seqmix.kernels.mamba.Checks;
 
 /**
  * Depthwise causal convolution as mamba_ssm's {@code causal_conv1d_fn} / {@code causal_conv1d_update}, token-major:
@@ -104,12 +105,16 @@ public final class CausalConv1d {
      * {@code y [B, D]} out (contiguous; may not alias x).
      */
     public static void step(Tensor x, Tensor weight, Tensor bias, boolean silu, Tensor state, Tensor y) {
-        Shapes.checkRank("x", x, 2, "B, D");
+        // allocation-free checks: this runs every decoded token
+        Checks.rank("x", x, 2, "B, D");
         int b = x.dim(0), d = x.dim(1);
-        checkParams(d, weight, bias);
+        Checks.rank("weight", weight, 2, "D, W");
         int w = weight.dim(1);
-        Shapes.checkNamed("state", state, "B, D, W-1", b, d, w - 1);
-        Shapes.checkNamed("y", y, "B, D", b, d);
+        Checks.shape("weight", weight, "D, W", d, w);
+        Shapes.positive("conv width W", w);
+        if (bias != null) Checks.shape("bias", bias, "D", d);
+        Checks.shape("state", state, "B, D, W-1", b, d, w - 1);
+        Checks.shape("y", y, "B, D", b, d);
         Shapes.require(state.isContiguous() && y.isContiguous() && weight.isContiguous() && x.isContiguous(),
                 "conv step: x, weight, state and y must be contiguous");
         float[] s = state.data(), xa = x.data(), ya = y.data(), wa = weight.data();

@@ -9,9 +9,9 @@ import org.seqmix.core.Rng;
 import org.seqmix.core.Tensor;
 
 /** The step kernels allocate nothing per call once compiled (measured with the JVM's per-thread allocation counter). */
-class StepAllocationTest {
+public class StepAllocationTest {
     /** Bytes allocated per call, after warm-up, averaged over many calls. */
-    static double bytesPerCall(Runnable r) {
+    public static double bytesPerCall(Runnable r) {
         java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
         assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
         com.sun.management.ThreadMXBean b = (com.sun.management.ThreadMXBean) bean;
