@@ -7,6 +7,7 @@ import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Linear;
 import org.seqmix.kernels.conv.CausalConv1d;
+import org.seqmix.kernels.mamba.Checks;
 import org.seqmix.kernels.mamba.SelectiveScan;
 
 /**
@@ -101,10 +102,10 @@ public final class Mamba implements SequenceMixer {
         }
         float dtStd = (float) (1.0 / Math.sqrt(r));
         float cb = (float) (1.0 / Math.sqrt(cfg.dConv()));
-        return new Mamba(cfg, rng.linear(2 * dInner, cfg.dModel()), cfg.bias() ? Tensor.zeros(2 * dInner) : null,
+        return new Mamba(cfg, rng.linear(2 * dInner, cfg.dModel()), cfg.bias() ? rng.uniform(-0.1f, 0.1f, 2 * dInner) : null,
                 rng.uniform(-cb, cb, dInner, 1, cfg.dConv()), cfg.convBias() ? rng.uniform(-cb, cb, dInner) : null,
                 rng.linear(r + 2 * n, dInner), rng.uniform(-dtStd, dtStd, dInner, r), dtBias, aLog, Tensor.full(1f, dInner),
-                rng.linear(cfg.dModel(), dInner), cfg.bias() ? Tensor.zeros(cfg.dModel()) : null);
+                rng.linear(cfg.dModel(), dInner), cfg.bias() ? rng.uniform(-0.1f, 0.1f, cfg.dModel()) : null);
     }
 
     /** A typical size: d_model 1024, d_state 16. */
@@ -124,7 +125,7 @@ public final class Mamba implements SequenceMixer {
                 || c.conv.dim(2) != cfg.dConv() - 1 || c.xdbl.dim(1) != cfg.dtRank() + 2 * cfg.dState()) {
             throw new IllegalArgumentException("cache: expected a MambaCache from this layer's newCache, got " + cache);
         }
-        Shapes.require(c.batch == batch, "cache: expected batch " + batch + " (B of x), got a cache for batch " + c.batch);
+        if (c.batch != batch) throw new IllegalArgumentException("cache: expected batch " + batch + " (B of x), got a cache for batch " + c.batch);
         return c;
     }
 
@@ -153,10 +154,10 @@ public final class Mamba implements SequenceMixer {
 
     @Override
     public void step(Tensor x, MixerCache cache, Tensor y) {
-        Shapes.checkRank("x", x, 2, "B, d_model");
+        Checks.rank("x", x, 2, "B, d_model");
         int b = x.dim(0);
-        Shapes.checkNamed("x", x, "B, d_model", b, cfg.dModel());
-        Shapes.checkNamed("y", y, "B, d_model", b, cfg.dModel());
+        Checks.shape("x", x, "B, d_model", b, cfg.dModel());
+        Checks.shape("y", y, "B, d_model", b, cfg.dModel());
         Shapes.require(x.stride(1) == 1 && y.stride(1) == 1, "x, y: expected stride 1 on the d_model axis");
         MambaCache c = checkCache(cache, b);
         Shapes.require(c != null, "cache: expected a MambaCache, got null");

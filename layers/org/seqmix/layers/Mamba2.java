@@ -9,6 +9,7 @@ import org.seqmix.kernels.Linear;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 import org.seqmix.kernels.conv.CausalConv1d;
+import org.seqmix.kernels.mamba.Checks;
 import org.seqmix.kernels.mamba.Mamba2Ssd;
 import org.seqmix.kernels.mamba.SelectiveStateUpdate;
 
@@ -131,10 +132,10 @@ public final class Mamba2 implements SequenceMixer {
             dtBias.data()[i] = (float) (dt + Math.log(-Math.expm1(-dt))); // inverse softplus
         }
         float cb = (float) (1.0 / Math.sqrt(cfg.dConv()));
-        return new Mamba2(cfg, rng.linear(cfg.dInProj(), cfg.dModel()), cfg.bias() ? Tensor.zeros(cfg.dInProj()) : null,
+        return new Mamba2(cfg, rng.linear(cfg.dInProj(), cfg.dModel()), cfg.bias() ? rng.uniform(-0.1f, 0.1f, cfg.dInProj()) : null,
                 rng.uniform(-cb, cb, cfg.convDim(), 1, cfg.dConv()), cfg.convBias() ? rng.uniform(-cb, cb, cfg.convDim()) : null,
                 dtBias, aLog, Tensor.full(1f, cfg.dHasHdim() ? dInner : h), cfg.rmsnorm() ? Tensor.full(1f, dInner) : null,
-                rng.linear(cfg.dModel(), dInner), cfg.bias() ? Tensor.zeros(cfg.dModel()) : null);
+                rng.linear(cfg.dModel(), dInner), cfg.bias() ? rng.uniform(-0.1f, 0.1f, cfg.dModel()) : null);
     }
 
     /** A typical size: d_model 1024, headdim 64, d_state 128, chunk 64. */
@@ -154,7 +155,7 @@ public final class Mamba2 implements SequenceMixer {
                 || c.ssm.dim(2) != cfg.headdim() || c.ssm.dim(3) != cfg.dState() || c.conv.dim(2) != cfg.dConv() - 1) {
             throw new IllegalArgumentException("cache: expected a Mamba2Cache from this layer's newCache, got " + cache);
         }
-        Shapes.require(c.batch == batch, "cache: expected batch " + batch + " (B of x), got a cache for batch " + c.batch);
+        if (c.batch != batch) throw new IllegalArgumentException("cache: expected batch " + batch + " (B of x), got a cache for batch " + c.batch);
         return c;
     }
 
@@ -213,10 +214,10 @@ public final class Mamba2 implements SequenceMixer {
 
     @Override
     public void step(Tensor x, MixerCache cache, Tensor y) {
-        Shapes.checkRank("x", x, 2, "B, d_model");
+        Checks.rank("x", x, 2, "B, d_model");
         int b = x.dim(0);
-        Shapes.checkNamed("x", x, "B, d_model", b, cfg.dModel());
-        Shapes.checkNamed("y", y, "B, d_model", b, cfg.dModel());
+        Checks.shape("x", x, "B, d_model", b, cfg.dModel());
+        Checks.shape("y", y, "B, d_model", b, cfg.dModel());
         Shapes.require(x.stride(1) == 1 && y.stride(1) == 1, "x, y: expected stride 1 on the d_model axis");
         Mamba2Cache c = checkCache(cache, b);
         Shapes.require(c != null, "cache: expected a Mamba2Cache, got null");
