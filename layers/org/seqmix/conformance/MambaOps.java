@@ -53,17 +53,29 @@ public final class MambaOps implements OpFamily {
             Mamba2Ssd.Result r = Mamba2Ssd.chunkScanCombined(x, dt, a, b, cc, chunk, d, z, dtBias, softplus, init, true, cu);
             return Map.of("y", r.y(), "final_state", r.finalState());
         }
-        if (cu != null) throw new IllegalArgumentException("recurrent form: cu_seqlens runs through the chunk form only");
+        // recurrent: one token at a time through the step API, one sequence at a time when packed
         int bs = x.dim(0), t = x.dim(1), h = x.dim(2), p = x.dim(3), n = b.dim(3);
-        Tensor state = init == null ? Tensor.zeros(bs, h, p, n) : init.copy();
+        int[] bounds = cu != null ? cu : new int[] {0, t};
+        int seqs = cu != null ? cu.length - 1 : bs;
+        Tensor states = Tensor.zeros(seqs, h, p, n);
+        if (init != null) init.copyInto(states);
         Tensor y = Tensor.zeros(bs, t, h, p);
-        Tensor yt = Tensor.zeros(bs, h, p);
-        for (int tt = 0; tt < t; tt++) {
-            SelectiveStateUpdate.update(state, x.select(1, tt), dt.select(1, tt), a, b.select(1, tt), cc.select(1, tt), d,
-                    z == null ? null : z.select(1, tt), dtBias, softplus, yt);
-            yt.copyInto(y.select(1, tt));
+        Tensor yt = Tensor.zeros(1, h, p);
+        for (int s = 0; s < seqs; s++) {
+            int bi = cu != null ? 0 : s, t0 = cu != null ? bounds[s] : 0, t1 = cu != null ? bounds[s + 1] : t;
+            Tensor state = states.slice(0, s, s + 1);
+            for (int tt = t0; tt < t1; tt++) {
+                SelectiveStateUpdate.update(state, token(x, bi, tt), token(dt, bi, tt), a, token(b, bi, tt), token(cc, bi, tt), d,
+                        z == null ? null : token(z, bi, tt), dtBias, softplus, yt);
+                yt.copyInto(token(y, bi, tt));
+            }
         }
-        return Map.of("y", y, "final_state", state);
+        return Map.of("y", y, "final_state", states);
+    }
+
+    /** {@code t[bi:bi+1, tt]}: one token of one sequence, batch axis kept. */
+    private static Tensor token(Tensor t, int bi, int tt) {
+        return t.slice(0, bi, bi + 1).select(1, tt);
     }
 
     private static Map<String, Tensor> selectiveScan(ConformanceCase c, String form) throws Exception {
@@ -102,16 +114,22 @@ public final class MambaOps implements OpFamily {
             Tensor y = CausalConv1d.forward(x, w, bias, silu, init, fin, cu);
             return Map.of("y", y, "final_state", fin);
         }
-        if (cu != null) throw new IllegalArgumentException("step form: cu_seqlens runs through the parallel form only");
-        Tensor state = init == null ? Tensor.zeros(bs, d, width - 1) : init.copy();
+        int[] bounds = cu != null ? cu : new int[] {0, t};
+        Tensor states = Tensor.zeros(seqs, d, width - 1);
+        if (init != null) init.copyInto(states);
         Tensor y = Tensor.zeros(bs, t, d);
-        Tensor xt = Tensor.zeros(bs, d), yt = Tensor.zeros(bs, d);
-        for (int tt = 0; tt < t; tt++) {
-            x.select(1, tt).copyInto(xt);
-            CausalConv1d.step(xt, w.contiguous(), bias, silu, state, yt);
-            yt.copyInto(y.select(1, tt));
+        Tensor xt = Tensor.zeros(1, d), yt = Tensor.zeros(1, d);
+        Tensor wc = w.contiguous();
+        for (int s = 0; s < seqs; s++) {
+            int bi = cu != null ? 0 : s, t0 = cu != null ? bounds[s] : 0, t1 = cu != null ? bounds[s + 1] : t;
+            Tensor state = states.slice(0, s, s + 1);
+            for (int tt = t0; tt < t1; tt++) {
+                token(x, bi, tt).copyInto(xt);
+                CausalConv1d.step(xt, wc, bias, silu, state, yt);
+                yt.copyInto(token(y, bi, tt));
+            }
         }
-        return Map.of("y", y, "final_state", state);
+        return Map.of("y", y, "final_state", states);
     }
 
     private static Map<String, Tensor> layer(SequenceMixer layer, ConformanceCase c, String form) throws Exception {
