@@ -12,14 +12,14 @@ import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.mamba.StepAllocationTest;
 
-class CausalConv1dTest {
+public class CausalConv1dTest {
     @AfterEach
     void restoreThreads() {
         Parallel.setThreads(Runtime.getRuntime().availableProcessors());
     }
 
     /** Direct definition: y[t,d] = act(bias[d] + sum_i w[d,i] x[t-(W-1)+i, d]) with history from init. */
-    static Tensor reference(Tensor x, Tensor w, Tensor bias, boolean silu, Tensor init) {
+    public static Tensor reference(Tensor x, Tensor w, Tensor bias, boolean silu, Tensor init) {
         int b = x.dim(0), t = x.dim(1), d = x.dim(2), width = w.dim(1);
         Tensor y = Tensor.zeros(b, t, d);
         for (int bi = 0; bi < b; bi++) {
