@@ -3,8 +3,6 @@ package org.seqmix.kernels.mamba;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Activations;
-import org.seqmix.kernels.VectorOps;
-import org.seqmix.kernels.VectorizationProvider;
 
 /**
  * The Mamba-2 recurrent step, as mamba_ssm's {@code selective_state_update}: one token per sequence, the state
@@ -52,7 +50,7 @@ public final class SelectiveStateUpdate {
         Checks.unitLastStride("D", D);
         Checks.finite("dt", dt, false);
 
-        VectorOps ops = VectorizationProvider.ops();
+        SsdStepRows rows = SsdStepRows.get();
         float[] s = state.data(), xa = x.data(), ba = B.data(), ca = C.data(), oa = out.data();
         int so = state.offset();
         int headsPerGroup = h / g;
@@ -67,16 +65,14 @@ public final class SelectiveStateUpdate {
                 int xo = x.offset() + bi * x.stride(0) + hh * x.stride(1);
                 int oo = out.offset() + bi * out.stride(0) + hh * out.stride(1);
                 int zo = z == null ? 0 : z.offset() + bi * z.stride(0) + hh * z.stride(1);
-                int sRow = so + ((bi * h + hh) * p) * n;
-                for (int q = 0; q < p; q++, sRow += n) {
-                    float xv = xa[xo + q];
-                    // decay then rank-1 update in one pass, then read out against C
-                    ops.scale(dA, s, sRow, n);
-                    ops.axpy(dtp * xv, ba, bo, s, sRow, n);
-                    float yv = ops.dot(s, sRow, ca, co, n);
+                // decay + rank-1 update + read-out against C, fused over N, several rows in flight
+                rows.update(s, so + ((bi * h + hh) * p) * n, p, n, dA, dtp, xa, xo, ba, bo, ca, co, oa, oo);
+                if (D == null && z == null) continue;
+                for (int q = 0; q < p; q++) {
+                    float yv = oa[oo + q];
                     if (D != null) {
                         float dv = D.rank() == 2 ? D.data()[D.offset() + hh * D.stride(0) + q] : D.data()[D.offset() + hh * D.stride(0)];
-                        yv += dv * xv;
+                        yv += dv * xa[xo + q];
                     }
                     if (z != null) yv *= Activations.silu(z.data()[zo + q]);
                     oa[oo + q] = yv;
