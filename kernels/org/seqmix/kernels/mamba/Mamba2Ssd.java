@@ -17,11 +17,14 @@ import org.seqmix.kernels.VectorizationProvider;
  * {@code Y = (C Bᵀ ∘ L ∘ dt') X + diag(exp(c)) C S₀ᵀ} with {@code L[i,j] = exp(c_i - c_j)} for {@code j <= i}
  * (a difference of cumulative sums: never exp of a large positive number), and the state passed on is
  * {@code exp(c_last) S₀ + (X ∘ exp(c_last - c) dt')ᵀ B}. The matrix products go through {@link Gemm#sgemm};
- * (batch or sequence) x head items run in parallel, each walking its chunks in order, so results do not
- * depend on the thread count.
+ * (batch or sequence) x group x block-of-heads items run in parallel, each walking its chunks in order and
+ * sharing the chunk's {@code C Bᵀ} across its heads; the blocking is fixed, so results do not depend on the
+ * thread count.
  */
 public final class Mamba2Ssd {
     public static final int DEFAULT_CHUNK_SIZE = 64;
+    /** Heads of one group per parallel item; they share the C Bᵀ product of each chunk. */
+    private static final int HEADS_PER_ITEM = 8;
 
     private Mamba2Ssd() {}
 
@@ -81,18 +84,25 @@ public final class Mamba2Ssd {
         Tensor fin = outputFinalState ? Tensor.zeros(seqs, h, p, n) : null;
         float[] ya = y.data();
         int headsPerGroup = h / g;
-        int nseq = seqs;
-        Parallel.forRange(nseq * h, item -> {
-            int s = item / h, hh = item % h;
+        // an item is (sequence, group, block of heads of that group): the block shares one C Bᵀ per chunk.
+        // The blocking is fixed (not thread-dependent), and every head computes the same either way.
+        int blocksPerGroup = (headsPerGroup + HEADS_PER_ITEM - 1) / HEADS_PER_ITEM;
+        int itemsPerSeq = g * blocksPerGroup;
+        Parallel.forRange(seqs * itemsPerSeq, item -> {
+            int s = item / itemsPerSeq, gg = (item % itemsPerSeq) / blocksPerGroup, blk = item % blocksPerGroup;
+            int h0 = gg * headsPerGroup + blk * HEADS_PER_ITEM, h1 = Math.min(h0 + HEADS_PER_ITEM, (gg + 1) * headsPerGroup);
             int bi = cuSeqlens == null ? s : 0;
             int t0 = cuSeqlens == null ? 0 : cuSeqlens[s];
             int t1 = cuSeqlens == null ? t : cuSeqlens[s + 1];
-            float[] state = new float[p * n];
-            if (init != null) System.arraycopy(init, (s * h + hh) * p * n, state, 0, p * n);
-            new Item(xa, dta, ba, ca, ya, t, h, p, g, n, chunkSize, aa[hh], bias == null ? 0f : bias[hh], dtSoftplus)
-                    .run(bi, hh, hh / headsPerGroup, t0, t1, state);
-            skipAndGate(xa, za, ya, da, dPerChannel, bi, hh, t0, t1, t, h, p);
-            if (fin != null) System.arraycopy(state, 0, fin.data(), (s * h + hh) * p * n, p * n);
+            float[][] states = new float[h1 - h0][p * n];
+            if (init != null) {
+                for (int hh = h0; hh < h1; hh++) System.arraycopy(init, (s * h + hh) * p * n, states[hh - h0], 0, p * n);
+            }
+            new Item(xa, dta, ba, ca, ya, t, h, p, g, n, chunkSize, aa, bias, dtSoftplus).run(bi, gg, h0, h1, t0, t1, states);
+            for (int hh = h0; hh < h1; hh++) {
+                skipAndGate(xa, za, ya, da, dPerChannel, bi, hh, t0, t1, t, h, p);
+                if (fin != null) System.arraycopy(states[hh - h0], 0, fin.data(), (s * h + hh) * p * n, p * n);
+            }
         });
         return new Result(y, fin);
     }
@@ -133,56 +143,61 @@ public final class Mamba2Ssd {
         }
     }
 
-    /** One (sequence, head) walked chunk by chunk, with its scratch. */
+    /** One (sequence, group, block of heads) walked chunk by chunk, with its scratch. */
     private static final class Item {
-        final float[] xa, dta, ba, ca, ya;
+        final float[] xa, dta, ba, ca, ya, aa, bias;
         final int t, h, p, g, n, cs;
-        final float a, bias;
         final boolean softplus;
-        final float[] dtp, cum, m, xw;
+        final float[] dtp, cum, cb, m, xw;
 
         Item(float[] xa, float[] dta, float[] ba, float[] ca, float[] ya, int t, int h, int p, int g, int n, int cs,
-             float a, float bias, boolean softplus) {
+             float[] aa, float[] bias, boolean softplus) {
             this.xa = xa; this.dta = dta; this.ba = ba; this.ca = ca; this.ya = ya;
             this.t = t; this.h = h; this.p = p; this.g = g; this.n = n; this.cs = cs;
-            this.a = a; this.bias = bias; this.softplus = softplus;
+            this.aa = aa; this.bias = bias; this.softplus = softplus;
             int c = Math.min(cs, Math.max(t, 1));
             dtp = new float[c];
             cum = new float[c];
+            cb = new float[c * c];
             m = new float[c * c];
             xw = new float[c * p];
         }
 
-        void run(int bi, int hh, int gg, int t0, int t1, float[] state) {
+        void run(int bi, int gg, int h0, int h1, int t0, int t1, float[][] states) {
             VectorOps ops = VectorizationProvider.ops();
             int ldx = h * p, ldb = g * n;
             for (int c0 = t0; c0 < t1; c0 += cs) {
                 int lc = Math.min(cs, t1 - c0);
-                float run = 0f;
-                for (int i = 0; i < lc; i++) {
-                    dtp[i] = dtPrime(dta[(bi * t + c0 + i) * h + hh], bias, softplus);
-                    run += dtp[i] * a;
-                    cum[i] = run;
-                }
-                int xo = ((bi * t + c0) * h + hh) * p;
                 int bo = ((bi * t + c0) * g + gg) * n;
-                // Y_off = diag(exp(cum)) C S0ᵀ: the contribution of the state entering the chunk
-                Gemm.sgemm(false, true, lc, p, n, 1f, ca, bo, ldb, state, 0, n, 0f, ya, xo, ldx);
-                for (int i = 0; i < lc; i++) ops.scale((float) Math.exp(cum[i]), ya, xo + i * ldx, p);
-                // M = C Bᵀ ∘ L ∘ dt' (lower triangular), then Y_diag = M X accumulated onto Y_off
-                Gemm.sgemm(false, true, lc, lc, n, 1f, ca, bo, ldb, ba, bo, ldb, 0f, m, 0, lc);
-                for (int i = 0; i < lc; i++) {
-                    for (int j = 0; j <= i; j++) m[i * lc + j] *= (float) Math.exp(cum[i] - cum[j]) * dtp[j];
-                    for (int j = i + 1; j < lc; j++) m[i * lc + j] = 0f;
+                // C Bᵀ of the chunk, shared by the heads of the group
+                Gemm.sgemm(false, true, lc, lc, n, 1f, ca, bo, ldb, ba, bo, ldb, 0f, cb, 0, lc);
+                for (int hh = h0; hh < h1; hh++) {
+                    float[] state = states[hh - h0];
+                    float a = aa[hh], bb = bias == null ? 0f : bias[hh];
+                    float run = 0f;
+                    for (int i = 0; i < lc; i++) {
+                        dtp[i] = dtPrime(dta[(bi * t + c0 + i) * h + hh], bb, softplus);
+                        run += dtp[i] * a;
+                        cum[i] = run;
+                    }
+                    int xo = ((bi * t + c0) * h + hh) * p;
+                    // Y_off = diag(exp(cum)) C S0ᵀ: the contribution of the state entering the chunk
+                    Gemm.sgemm(false, true, lc, p, n, 1f, ca, bo, ldb, state, 0, n, 0f, ya, xo, ldx);
+                    for (int i = 0; i < lc; i++) ops.scale((float) Math.exp(cum[i]), ya, xo + i * ldx, p);
+                    // M = C Bᵀ ∘ L ∘ dt' (lower triangular), then Y_diag = M X accumulated onto Y_off
+                    for (int i = 0; i < lc; i++) {
+                        for (int j = 0; j <= i; j++) m[i * lc + j] = cb[i * lc + j] * ((float) Math.exp(cum[i] - cum[j]) * dtp[j]);
+                        for (int j = i + 1; j < lc; j++) m[i * lc + j] = 0f;
+                    }
+                    Gemm.sgemm(false, false, lc, p, lc, 1f, m, 0, lc, xa, xo, ldx, 1f, ya, xo, ldx);
+                    // S = exp(cum_last) S0 + (X ∘ exp(cum_last - cum) dt')ᵀ B
+                    float last = cum[lc - 1];
+                    for (int j = 0; j < lc; j++) {
+                        float w = (float) Math.exp(last - cum[j]) * dtp[j];
+                        for (int q = 0; q < p; q++) xw[j * p + q] = w * xa[xo + j * ldx + q];
+                    }
+                    Gemm.sgemm(true, false, p, n, lc, 1f, xw, 0, p, ba, bo, ldb, (float) Math.exp(last), state, 0, n);
                 }
-                Gemm.sgemm(false, false, lc, p, lc, 1f, m, 0, lc, xa, xo, ldx, 1f, ya, xo, ldx);
-                // S = exp(cum_last) S0 + (X ∘ exp(cum_last - cum) dt')ᵀ B
-                float last = cum[lc - 1];
-                for (int j = 0; j < lc; j++) {
-                    float w = (float) Math.exp(last - cum[j]) * dtp[j];
-                    for (int q = 0; q < p; q++) xw[j * p + q] = w * xa[xo + j * ldx + q];
-                }
-                Gemm.sgemm(true, false, p, n, lc, 1f, xw, 0, p, ba, bo, ldb, (float) Math.exp(last), state, 0, n);
             }
         }
     }

@@ -82,7 +82,7 @@ class Mamba2SsdTest {
     @Test
     void chunkAndRecurrentMatchTheReferenceOnRandomShapes() {
         int[][] shapes = { // B, T, H, P, G, N, chunk
-                {2, 37, 4, 8, 2, 16, 8}, {1, 64, 6, 4, 3, 8, 16}, {3, 5, 2, 16, 1, 32, 64}, {1, 100, 4, 8, 4, 4, 7}, {2, 1, 2, 3, 1, 5, 4}};
+                {2, 37, 4, 8, 2, 16, 8}, {1, 64, 6, 4, 3, 8, 16}, {1, 21, 20, 4, 2, 8, 8}, {3, 5, 2, 16, 1, 32, 64}, {1, 100, 4, 8, 4, 4, 7}, {2, 1, 2, 3, 1, 5, 4}};
         long seed = 1;
         for (int[] s : shapes) {
             for (boolean gate : new boolean[] {true, false}) {
