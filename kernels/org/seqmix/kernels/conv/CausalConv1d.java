@@ -6,6 +6,7 @@ import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
+import org.seqmix.kernels.mamba.Checks;
 
 /**
  * Depthwise causal convolution as mamba_ssm's {@code causal_conv1d_fn} / {@code causal_conv1d_update}, token-major:
@@ -28,12 +29,29 @@ public final class CausalConv1d {
      * with the last W-1 inputs. Returns y {@code [B, T, D]}.
      */
     public static Tensor forward(Tensor x, Tensor weight, Tensor bias, boolean silu, Tensor initialState, Tensor finalState) {
+        return forward(x, weight, bias, silu, initialState, finalState, null);
+    }
+
+    /**
+     * As {@link #forward(Tensor, Tensor, Tensor, boolean, Tensor, Tensor)}, with packed variable-length sequences
+     * when {@code cuSeqlens [N+1]} is given: then B must be 1, each sequence starts from its own conv state and
+     * {@code initialState} / {@code finalState} are {@code [N, D, W-1]}. finalState must not overlap initialState
+     * unless it is the same tensor.
+     */
+    public static Tensor forward(Tensor x, Tensor weight, Tensor bias, boolean silu, Tensor initialState, Tensor finalState,
+                                 int[] cuSeqlens) {
         Shapes.checkRank("x", x, 3, "B, T, D");
         int b = x.dim(0), t = x.dim(1), d = x.dim(2);
         checkParams(d, weight, bias);
         int w = weight.dim(1);
-        if (initialState != null) Shapes.checkNamed("initial_state", initialState, "B, D, W-1", b, d, w - 1);
-        if (finalState != null) Shapes.checkNamed("final_state", finalState, "B, D, W-1", b, d, w - 1);
+        int seqs = b;
+        if (cuSeqlens != null) {
+            Shapes.require(b == 1, "cu_seqlens: expected batch size 1 (packed sequences), got x of shape " + java.util.Arrays.toString(x.shape()));
+            Shapes.checkCuSeqlens(cuSeqlens, t);
+            seqs = cuSeqlens.length - 1;
+        }
+        if (initialState != null) Shapes.checkNamed("initial_state", initialState, "N, D, W-1", seqs, d, w - 1);
+        if (finalState != null) Shapes.checkNamed("final_state", finalState, "N, D, W-1", seqs, d, w - 1);
         Tensor xc = x.contiguous();
         float[] xa = xc.data();
         int xo = xc.offset();
@@ -41,19 +59,26 @@ public final class CausalConv1d {
         float[] wt = new float[w * d];
         for (int c = 0; c < d; c++) for (int i = 0; i < w; i++) wt[i * d + c] = weight.get(c, i);
         float[] bs = bias == null ? null : bias.contiguous().toArray();
-        Tensor init = initialState == null ? null : initialState.contiguous();
+        // read every initial state before any final state is written (they may be the same tensor)
+        float[][] hists = new float[seqs][];
+        for (int s = 0; s < seqs; s++) {
+            float[] hist = new float[Math.max(0, w - 1) * d];
+            if (initialState != null) {
+                for (int c = 0; c < d; c++) for (int j = 0; j < w - 1; j++) hist[j * d + c] = initialState.get(s, c, j);
+            }
+            hists[s] = hist;
+        }
         Tensor y = Tensor.zeros(b, t, d);
         float[] ya = y.data();
         VectorOps ops = VectorizationProvider.ops();
-        Parallel.forRange(b, bi -> {
-            int base = xo + bi * t * d;
-            // history rows [W-1, D] from the initial state, token-major
-            float[] hist = new float[Math.max(0, w - 1) * d];
-            if (init != null) {
-                for (int c = 0; c < d; c++) for (int j = 0; j < w - 1; j++) hist[j * d + c] = init.get(bi, c, j);
-            }
-            for (int tt = 0; tt < t; tt++) {
-                int yo = (bi * t + tt) * d;
+        Parallel.forRange(seqs, s -> {
+            int bi = cuSeqlens == null ? s : 0;
+            int t0 = cuSeqlens == null ? 0 : cuSeqlens[s];
+            int len = cuSeqlens == null ? t : cuSeqlens[s + 1] - t0;
+            int base = xo + (bi * t + t0) * d;
+            float[] hist = hists[s];
+            for (int tt = 0; tt < len; tt++) {
+                int yo = (bi * t + t0 + tt) * d;
                 if (bs != null) System.arraycopy(bs, 0, ya, yo, d);
                 for (int i = 0; i < w; i++) {
                     int src = tt - (w - 1) + i;
@@ -64,10 +89,10 @@ public final class CausalConv1d {
             }
             if (finalState != null) {
                 for (int j = 0; j < w - 1; j++) {
-                    int src = t - (w - 1) + j;
+                    int src = len - (w - 1) + j;
                     for (int c = 0; c < d; c++) {
                         float v = src >= 0 ? xa[base + src * d + c] : hist[(src + w - 1) * d + c];
-                        finalState.set(v, bi, c, j);
+                        finalState.set(v, s, c, j);
                     }
                 }
             }
@@ -80,12 +105,16 @@ public final class CausalConv1d {
      * {@code y [B, D]} out (contiguous; may not alias x).
      */
     public static void step(Tensor x, Tensor weight, Tensor bias, boolean silu, Tensor state, Tensor y) {
-        Shapes.checkRank("x", x, 2, "B, D");
+        // allocation-free checks: this runs every decoded token
+        Checks.rank("x", x, 2, "B, D");
         int b = x.dim(0), d = x.dim(1);
-        checkParams(d, weight, bias);
+        Checks.rank("weight", weight, 2, "D, W");
         int w = weight.dim(1);
-        Shapes.checkNamed("state", state, "B, D, W-1", b, d, w - 1);
-        Shapes.checkNamed("y", y, "B, D", b, d);
+        Checks.shape("weight", weight, "D, W", d, w);
+        Shapes.positive("conv width W", w);
+        if (bias != null) Checks.shape("bias", bias, "D", d);
+        Checks.shape("state", state, "B, D, W-1", b, d, w - 1);
+        Checks.shape("y", y, "B, D", b, d);
         Shapes.require(state.isContiguous() && y.isContiguous() && weight.isContiguous() && x.isContiguous(),
                 "conv step: x, weight, state and y must be contiguous");
         float[] s = state.data(), xa = x.data(), ya = y.data(), wa = weight.data();
@@ -95,7 +124,7 @@ public final class CausalConv1d {
                 int sp = so + (bi * d + c) * (w - 1);
                 int wp = wo + c * w;
                 float xv = xa[xo + bi * d + c];
-                float acc = bias == null ? 0f : bias.data()[bias.offset() + c];
+                float acc = bias == null ? 0f : bias.data()[bias.offset() + c * bias.stride(0)];
                 for (int j = 0; j < w - 1; j++) acc += wa[wp + j] * s[sp + j];
                 acc += wa[wp + w - 1] * xv;
                 for (int j = 0; j < w - 2; j++) s[sp + j] = s[sp + j + 1];

@@ -1,0 +1,81 @@
+package org.seqmix.kernels.mamba;
+
+import java.util.Arrays;
+import org.seqmix.core.Tensor;
+
+/**
+ * Allocation-free argument checks for the step forms, which run them every token: fixed arity (no varargs array),
+ * no shape copies, the message built only on failure. Messages read as {@link org.seqmix.core.Shapes}' ones.
+ * (Candidates to move into {@code Shapes}.)
+ */
+public final class Checks {
+    private Checks() {}
+
+    /** Every element finite; for {@code negative}, also {@code <= 0} (a positive A would make the state grow). */
+    public static void finite(String name, Tensor t, boolean nonPositive) {
+        if (t == null) return;
+        int rank = t.rank();
+        int n = t.numel();
+        float[] d = t.data();
+        // walk the (at most rank-2) tensor through its strides: no copy, no index array
+        int rows = rank == 2 ? t.dim(0) : 1, cols = rank == 0 ? 1 : t.dim(rank - 1);
+        int rs = rank == 2 ? t.stride(0) : 0, cs = rank == 0 ? 0 : t.stride(rank - 1);
+        if (rank > 2) throw new IllegalArgumentException(name + ": expected rank <= 2, got " + Arrays.toString(t.shape()));
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                float v = d[t.offset() + r * rs + c * cs];
+                if (!Float.isFinite(v) || (nonPositive && v > 0f)) {
+                    throw new IllegalArgumentException(name + " " + Arrays.toString(t.shape()) + ": expected finite"
+                            + (nonPositive ? " values <= 0" : " values") + ", got " + v + " at flat index " + (r * cols + c) + " of " + n);
+                }
+            }
+        }
+    }
+
+    /** The last axis must have stride 1 (rows are read as float[] slices). */
+    public static void unitLastStride(String name, Tensor t) {
+        if (t != null && t.rank() > 0 && t.dim(-1) > 1 && t.stride(-1) != 1) {
+            throw new IllegalArgumentException(name + " " + Arrays.toString(t.shape()) + ": expected stride 1 on the last axis, got strides "
+                    + Arrays.toString(t.strides()));
+        }
+    }
+
+    /** The elements in row-major order from index 0: the tensor's own array when it already is, else a copy. */
+    static float[] flat(Tensor t) {
+        return t.isContiguous() && t.offset() == 0 ? t.data() : t.copy().data();
+    }
+
+    /** {@code t} has shape {@code [d0]}. */
+    public static void shape(String name, Tensor t, String axes, int d0) {
+        if (t == null || t.rank() != 1 || t.dim(0) != d0) fail(name, t, axes, new int[] {d0});
+    }
+
+    /** {@code t} has shape {@code [d0, d1]}. */
+    public static void shape(String name, Tensor t, String axes, int d0, int d1) {
+        if (t == null || t.rank() != 2 || t.dim(0) != d0 || t.dim(1) != d1) fail(name, t, axes, new int[] {d0, d1});
+    }
+
+    /** {@code t} has shape {@code [d0, d1, d2]}. */
+    public static void shape(String name, Tensor t, String axes, int d0, int d1, int d2) {
+        if (t == null || t.rank() != 3 || t.dim(0) != d0 || t.dim(1) != d1 || t.dim(2) != d2) fail(name, t, axes, new int[] {d0, d1, d2});
+    }
+
+    /** {@code t} has shape {@code [d0, d1, d2, d3]}. */
+    public static void shape(String name, Tensor t, String axes, int d0, int d1, int d2, int d3) {
+        if (t == null || t.rank() != 4 || t.dim(0) != d0 || t.dim(1) != d1 || t.dim(2) != d2 || t.dim(3) != d3) {
+            fail(name, t, axes, new int[] {d0, d1, d2, d3});
+        }
+    }
+
+    /** {@code t} has the given rank. */
+    public static void rank(String name, Tensor t, int rank, String axes) {
+        if (t == null || t.rank() != rank) {
+            throw new IllegalArgumentException(name + ": expected rank " + rank + " (" + axes + "), got " + (t == null ? "null" : Arrays.toString(t.shape())));
+        }
+    }
+
+    private static void fail(String name, Tensor t, String axes, int[] expected) {
+        throw new IllegalArgumentException(name + ": expected shape " + Arrays.toString(expected) + " (" + axes + "), got "
+                + (t == null ? "null" : Arrays.toString(t.shape())));
+    }
+}

@@ -1,0 +1,204 @@
+package org.seqmix.kernels.mamba;
+
+import org.seqmix.core.Parallel;
+import org.seqmix.core.Shapes;
+import org.seqmix.core.Tensor;
+import org.seqmix.kernels.Activations;
+import org.seqmix.kernels.Gemm;
+import org.seqmix.kernels.VectorOps;
+import org.seqmix.kernels.VectorizationProvider;
+
+/**
+ * Mamba-2 state space duality (SSD), chunked, as mamba_ssm's {@code mamba_chunk_scan_combined}
+ * ({@code ssd_minimal_discrete}). Per head h with scalar decay {@code a_t = dt'_t * A[h]} and state S {@code [P, N]}:
+ * {@code S_t = exp(a_t) S_{t-1} + dt'_t x_t B_tᵀ}, {@code y_t = S_t C_t + D x_t}, gated by {@code silu(z_t)}.
+ *
+ * <p>Within a chunk of {@code chunkSize} tokens, with {@code c} the within-chunk cumulative sum of {@code a}:
+ * {@code Y = (C Bᵀ ∘ L ∘ dt') X + diag(exp(c)) C S₀ᵀ} with {@code L[i,j] = exp(c_i - c_j)} for {@code j <= i}
+ * (a difference of cumulative sums: never exp of a large positive number), and the state passed on is
+ * {@code exp(c_last) S₀ + (X ∘ exp(c_last - c) dt')ᵀ B}. The matrix products go through {@link Gemm#sgemm};
+ * (batch or sequence) x group x block-of-heads items run in parallel, each walking its chunks in order and
+ * sharing the chunk's {@code C Bᵀ} across its heads; the blocking is fixed, so results do not depend on the
+ * thread count.
+ */
+public final class Mamba2Ssd {
+    public static final int DEFAULT_CHUNK_SIZE = 64;
+    /** Heads of one group per parallel item; they share the C Bᵀ product of each chunk. */
+    private static final int HEADS_PER_ITEM = 8;
+
+    private Mamba2Ssd() {}
+
+    /** y {@code [B, T, H, P]} and the final state {@code [B or N, H, P, N]} (null unless asked for). */
+    public record Result(Tensor y, Tensor finalState) {}
+
+    /**
+     * @param x {@code [B, T, H, P]}
+     * @param dt {@code [B, T, H]} raw time steps; {@code dt' = softplus(dt + dt_bias)} when {@code dtSoftplus}
+     * @param A {@code [H]}, finite and {@code <= 0} (mamba_ssm's {@code -exp(A_log)})
+     * @param B {@code [B, T, G, N]}, head h reads group {@code h / (H / G)}
+     * @param C {@code [B, T, G, N]}
+     * @param chunkSize tokens per chunk (> 0); T need not be a multiple
+     * @param D {@code [H]} or {@code [H, P]} skip, or null
+     * @param z {@code [B, T, H, P]} gate ({@code y *= silu(z)}), or null
+     * @param dtBias {@code [H]} or null
+     * @param initialState {@code [B, H, P, N]} (or {@code [N_seq, H, P, N]} with cu_seqlens), or null for zeros
+     * @param outputFinalState whether to return the final state
+     * @param cuSeqlens packed sequence boundaries {@code [N_seq + 1]} (then B must be 1), or null
+     */
+    public static Result chunkScanCombined(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, int chunkSize, Tensor D, Tensor z,
+                                           Tensor dtBias, boolean dtSoftplus, Tensor initialState, boolean outputFinalState,
+                                           int[] cuSeqlens) {
+        Shapes.checkRank("x", x, 4, "B, T, H, P");
+        int b = x.dim(0), t = x.dim(1), h = x.dim(2), p = x.dim(3);
+        Shapes.positive("B (batch)", b);
+        Shapes.positive("H (heads)", h);
+        Shapes.positive("P (headdim)", p);
+        Shapes.positive("chunk_size", chunkSize);
+        Shapes.checkNamed("dt", dt, "B, T, H", b, t, h);
+        Shapes.checkRank("B", B, 4, "B, T, G, N");
+        int g = B.dim(2), n = B.dim(3);
+        Shapes.positive("G (ngroups)", g);
+        Shapes.positive("N (d_state)", n);
+        Shapes.checkNamed("B", B, "B, T, G, N", b, t, g, n);
+        Shapes.checkNamed("C", C, "B, T, G, N", b, t, g, n);
+        Shapes.divisible("H (heads)", h, "G (ngroups)", g);
+        checkHeadParams(h, p, A, D, dtBias);
+        if (z != null) Shapes.checkNamed("z", z, "B, T, H, P", b, t, h, p);
+        int seqs = b;
+        if (cuSeqlens != null) {
+            Shapes.require(b == 1, "cu_seqlens: expected batch size 1 (packed sequences), got x of shape " + java.util.Arrays.toString(x.shape()));
+            Shapes.checkCuSeqlens(cuSeqlens, t);
+            seqs = cuSeqlens.length - 1;
+        }
+        if (initialState != null) Shapes.checkNamed("initial_state", initialState, "N, H, P, N_state", seqs, h, p, n);
+        Shapes.allFinite("dt", dt);
+
+        float[] xa = Checks.flat(x), dta = Checks.flat(dt);
+        float[] ba = Checks.flat(B), ca = Checks.flat(C);
+        float[] za = z == null ? null : Checks.flat(z);
+        float[] aa = A.contiguous().toArray(), bias = dtBias == null ? null : dtBias.contiguous().toArray();
+        float[] da = D == null ? null : D.contiguous().toArray();
+        boolean dPerChannel = D != null && D.rank() == 2;
+        float[] init = initialState == null ? null : initialState.contiguous().toArray();
+        Tensor y = Tensor.zeros(b, t, h, p);
+        Tensor fin = outputFinalState ? Tensor.zeros(seqs, h, p, n) : null;
+        float[] ya = y.data();
+        int headsPerGroup = h / g;
+        // an item is (sequence, group, block of heads of that group): the block shares one C Bᵀ per chunk.
+        // The blocking is fixed (not thread-dependent), and every head computes the same either way.
+        int blocksPerGroup = (headsPerGroup + HEADS_PER_ITEM - 1) / HEADS_PER_ITEM;
+        int itemsPerSeq = g * blocksPerGroup;
+        Parallel.forRange(seqs * itemsPerSeq, item -> {
+            int s = item / itemsPerSeq, gg = (item % itemsPerSeq) / blocksPerGroup, blk = item % blocksPerGroup;
+            int h0 = gg * headsPerGroup + blk * HEADS_PER_ITEM, h1 = Math.min(h0 + HEADS_PER_ITEM, (gg + 1) * headsPerGroup);
+            int bi = cuSeqlens == null ? s : 0;
+            int t0 = cuSeqlens == null ? 0 : cuSeqlens[s];
+            int t1 = cuSeqlens == null ? t : cuSeqlens[s + 1];
+            float[][] states = new float[h1 - h0][p * n];
+            if (init != null) {
+                for (int hh = h0; hh < h1; hh++) System.arraycopy(init, (s * h + hh) * p * n, states[hh - h0], 0, p * n);
+            }
+            new Item(xa, dta, ba, ca, ya, t, h, p, g, n, chunkSize, aa, bias, dtSoftplus).run(bi, gg, h0, h1, t0, t1, states);
+            for (int hh = h0; hh < h1; hh++) {
+                skipAndGate(xa, za, ya, da, dPerChannel, bi, hh, t0, t1, t, h, p);
+                if (fin != null) System.arraycopy(states[hh - h0], 0, fin.data(), (s * h + hh) * p * n, p * n);
+            }
+        });
+        return new Result(y, fin);
+    }
+
+    static void checkHeadParams(int h, int p, Tensor A, Tensor D, Tensor dtBias) {
+        Checks.shape("A", A, "H", h);
+        if (D != null) {
+            if (D.rank() == 2) Checks.shape("D", D, "H, P", h, p);
+            else Checks.shape("D", D, "H (or H, P)", h);
+        }
+        if (dtBias != null) Checks.shape("dt_bias", dtBias, "H", h);
+        Checks.finite("A", A, true);
+        Checks.finite("D", D, false);
+        Checks.finite("dt_bias", dtBias, false);
+    }
+
+    /** The time step after bias and softplus, as the reference kernels compute it. */
+    static float dtPrime(float dt, float bias, boolean softplus) {
+        float v = dt + bias;
+        return softplus ? Activations.softplus(v) : v;
+    }
+
+    private static void skipAndGate(float[] xa, float[] za, float[] ya, float[] da, boolean dPerChannel, int bi, int hh,
+                                    int t0, int t1, int t, int h, int p) {
+        if (da == null && za == null) return;
+        VectorOps ops = VectorizationProvider.ops();
+        float[] gate = za == null ? null : new float[p];
+        for (int tt = t0; tt < t1; tt++) {
+            int o = ((bi * t + tt) * h + hh) * p;
+            if (da != null) {
+                if (dPerChannel) ops.fma(da, hh * p, xa, o, ya, o, p);
+                else ops.axpy(da[hh], xa, o, ya, o, p);
+            }
+            if (za != null) {
+                ops.silu(za, o, gate, 0, p);
+                ops.mul(ya, o, gate, 0, ya, o, p);
+            }
+        }
+    }
+
+    /** One (sequence, group, block of heads) walked chunk by chunk, with its scratch. */
+    private static final class Item {
+        final float[] xa, dta, ba, ca, ya, aa, bias;
+        final int t, h, p, g, n, cs;
+        final boolean softplus;
+        final float[] dtp, cum, cb, m, xw;
+
+        Item(float[] xa, float[] dta, float[] ba, float[] ca, float[] ya, int t, int h, int p, int g, int n, int cs,
+             float[] aa, float[] bias, boolean softplus) {
+            this.xa = xa; this.dta = dta; this.ba = ba; this.ca = ca; this.ya = ya;
+            this.t = t; this.h = h; this.p = p; this.g = g; this.n = n; this.cs = cs;
+            this.aa = aa; this.bias = bias; this.softplus = softplus;
+            int c = Math.min(cs, Math.max(t, 1));
+            dtp = new float[c];
+            cum = new float[c];
+            cb = new float[c * c];
+            m = new float[c * c];
+            xw = new float[c * p];
+        }
+
+        void run(int bi, int gg, int h0, int h1, int t0, int t1, float[][] states) {
+            VectorOps ops = VectorizationProvider.ops();
+            int ldx = h * p, ldb = g * n;
+            for (int c0 = t0; c0 < t1; c0 += cs) {
+                int lc = Math.min(cs, t1 - c0);
+                int bo = ((bi * t + c0) * g + gg) * n;
+                // C Bᵀ of the chunk, shared by the heads of the group
+                Gemm.sgemm(false, true, lc, lc, n, 1f, ca, bo, ldb, ba, bo, ldb, 0f, cb, 0, lc);
+                for (int hh = h0; hh < h1; hh++) {
+                    float[] state = states[hh - h0];
+                    float a = aa[hh], bb = bias == null ? 0f : bias[hh];
+                    float run = 0f;
+                    for (int i = 0; i < lc; i++) {
+                        dtp[i] = dtPrime(dta[(bi * t + c0 + i) * h + hh], bb, softplus);
+                        run += dtp[i] * a;
+                        cum[i] = run;
+                    }
+                    int xo = ((bi * t + c0) * h + hh) * p;
+                    // Y_off = diag(exp(cum)) C S0ᵀ: the contribution of the state entering the chunk
+                    Gemm.sgemm(false, true, lc, p, n, 1f, ca, bo, ldb, state, 0, n, 0f, ya, xo, ldx);
+                    for (int i = 0; i < lc; i++) ops.scale((float) Math.exp(cum[i]), ya, xo + i * ldx, p);
+                    // M = C Bᵀ ∘ L ∘ dt' (lower triangular), then Y_diag = M X accumulated onto Y_off
+                    for (int i = 0; i < lc; i++) {
+                        for (int j = 0; j <= i; j++) m[i * lc + j] = cb[i * lc + j] * ((float) Math.exp(cum[i] - cum[j]) * dtp[j]);
+                        for (int j = i + 1; j < lc; j++) m[i * lc + j] = 0f;
+                    }
+                    Gemm.sgemm(false, false, lc, p, lc, 1f, m, 0, lc, xa, xo, ldx, 1f, ya, xo, ldx);
+                    // S = exp(cum_last) S0 + (X ∘ exp(cum_last - cum) dt')ᵀ B
+                    float last = cum[lc - 1];
+                    for (int j = 0; j < lc; j++) {
+                        float w = (float) Math.exp(last - cum[j]) * dtp[j];
+                        for (int q = 0; q < p; q++) xw[j * p + q] = w * xa[xo + j * ldx + q];
+                    }
+                    Gemm.sgemm(true, false, p, n, lc, 1f, xw, 0, p, ba, bo, ldb, (float) Math.exp(last), state, 0, n);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package org.seqmix.kernels.mamba;
+
+import org.seqmix.core.Parallel;
+import org.seqmix.core.Shapes;
+import org.seqmix.core.Tensor;
+import org.seqmix.kernels.Activations;
+import org.seqmix.kernels.VectorOps;
+import org.seqmix.kernels.VectorizationProvider;
+
+/**
+ * Mamba-1 selective scan, as mamba_ssm's {@code selective_scan_ref} but token-major. Per channel d with state
+ * {@code h [N]}: {@code delta' = softplus(delta + delta_bias)}, {@code h = exp(delta' A[d]) ∘ h + delta' u B_t},
+ * {@code y = h·C_t + D[d] u}, times {@code silu(z)}. Each (batch, block of channels) item scans its tokens in
+ * order, vectorised over N; items are independent, so results do not depend on the thread count.
+ */
+public final class SelectiveScan {
+    /** Channels per parallel item: enough work per task, still many tasks for long channel counts. */
+    private static final int CHANNEL_BLOCK = 16;
+
+    private SelectiveScan() {}
+
+    /** y {@code [B, T, D]} and the last state {@code [B, D, N]} (null unless asked for). */
+    public record Result(Tensor y, Tensor lastState) {}
+
+    /**
+     * @param u {@code [B, T, D]}
+     * @param delta {@code [B, T, D]}
+     * @param A {@code [D, N]}, finite, {@code <= 0}
+     * @param B {@code [B, T, N]}
+     * @param C {@code [B, T, N]}
+     * @param D {@code [D]} or null
+     * @param z {@code [B, T, D]} or null
+     * @param deltaBias {@code [D]} or null
+     * @param initialState {@code [B, D, N]} or null (zeros); an extension over the reference
+     * @param returnLastState whether to return the last state
+     */
+    public static Result scan(Tensor u, Tensor delta, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z, Tensor deltaBias,
+                              boolean deltaSoftplus, Tensor initialState, boolean returnLastState) {
+        Shapes.checkRank("u", u, 3, "B, T, D");
+        int b = u.dim(0), t = u.dim(1), d = u.dim(2);
+        Shapes.positive("B (batch)", b);
+        Shapes.positive("D (channels)", d);
+        Shapes.checkNamed("delta", delta, "B, T, D", b, t, d);
+        Shapes.checkRank("A", A, 2, "D, N");
+        int n = A.dim(1);
+        Shapes.positive("N (d_state)", n);
+        Shapes.checkNamed("A", A, "D, N", d, n);
+        Shapes.checkNamed("B", B, "B, T, N", b, t, n);
+        Shapes.checkNamed("C", C, "B, T, N", b, t, n);
+        if (z != null) Shapes.checkNamed("z", z, "B, T, D", b, t, d);
+        checkChannelParams(d, D, deltaBias);
+        Checks.finite("A", A, true);
+        if (initialState != null) Shapes.checkNamed("initial_state", initialState, "B, D, N", b, d, n);
+        Shapes.allFinite("delta", delta);
+
+        float[] ua = Checks.flat(u), dla = Checks.flat(delta), aa = Checks.flat(A), ba = Checks.flat(B), ca = Checks.flat(C);
+        float[] za = z == null ? null : Checks.flat(z);
+        float[] dd = D == null ? null : Checks.flat(D), bias = deltaBias == null ? null : Checks.flat(deltaBias);
+        float[] init = initialState == null ? null : Checks.flat(initialState);
+        Tensor y = Tensor.zeros(b, t, d);
+        Tensor last = returnLastState ? Tensor.zeros(b, d, n) : null;
+        float[] ya = y.data();
+        int blocks = (d + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK;
+        Parallel.forRange(b * blocks, item -> {
+            int bi = item / blocks, d0 = (item % blocks) * CHANNEL_BLOCK, d1 = Math.min(d, d0 + CHANNEL_BLOCK);
+            int w = d1 - d0;
+            VectorOps ops = VectorizationProvider.ops();
+            float[] state = new float[w * n];
+            if (init != null) System.arraycopy(init, (bi * d + d0) * n, state, 0, w * n);
+            float[] dA = new float[n];
+            for (int tt = 0; tt < t; tt++) {
+                int row = (bi * t + tt) * d, bo = (bi * t + tt) * n;
+                for (int c = 0; c < w; c++) {
+                    int ch = d0 + c;
+                    float dl = dla[row + ch] + (bias == null ? 0f : bias[ch]);
+                    if (deltaSoftplus) dl = Activations.softplus(dl);
+                    for (int k = 0; k < n; k++) dA[k] = dl * aa[ch * n + k];
+                    ops.exp(dA, 0, dA, 0, n);
+                    float uv = ua[row + ch];
+                    ops.mul(state, c * n, dA, 0, state, c * n, n);
+                    ops.axpy(dl * uv, ba, bo, state, c * n, n);
+                    float yv = ops.dot(state, c * n, ca, bo, n);
+                    if (dd != null) yv += dd[ch] * uv;
+                    if (za != null) yv *= Activations.silu(za[row + ch]);
+                    ya[row + ch] = yv;
+                }
+            }
+            if (last != null) System.arraycopy(state, 0, last.data(), (bi * d + d0) * n, w * n);
+        });
+        return new Result(y, last);
+    }
+
+    static void checkChannelParams(int d, Tensor D, Tensor deltaBias) {
+        if (D != null) Checks.shape("D", D, "D", d);
+        if (deltaBias != null) Checks.shape("delta_bias", deltaBias, "D", d);
+        Checks.finite("D", D, false);
+        Checks.finite("delta_bias", deltaBias, false);
+    }
+
+    /**
+     * One token, in place on {@code state [B, D, N]} (contiguous), allocation-free, as mamba_simple's
+     * {@code Mamba.step}. {@code u, delta, z, y [B, D]}, {@code B, C [B, N]}: views with unit last stride accepted.
+     */
+    public static void step(Tensor state, Tensor u, Tensor delta, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z,
+                            Tensor deltaBias, boolean deltaSoftplus, Tensor y) {
+        Checks.rank("u", u, 2, "B, D");
+        int b = u.dim(0), d = u.dim(1);
+        Checks.rank("A", A, 2, "D, N");
+        int n = A.dim(1);
+        Checks.shape("A", A, "D, N", d, n);
+        Checks.shape("state", state, "B, D, N", b, d, n);
+        Shapes.require(state.isContiguous(), "state: expected a contiguous [B, D, N] tensor");
+        Checks.shape("delta", delta, "B, D", b, d);
+        Checks.shape("B", B, "B, N", b, n);
+        Checks.shape("C", C, "B, N", b, n);
+        if (z != null) Checks.shape("z", z, "B, D", b, d);
+        Checks.shape("y", y, "B, D", b, d);
+        checkChannelParams(d, D, deltaBias);
+        Shapes.require(A.isContiguous(), "A: expected a contiguous [D, N] tensor");
+        Checks.unitLastStride("u", u);
+        Checks.unitLastStride("delta", delta);
+        Checks.unitLastStride("B", B);
+        Checks.unitLastStride("C", C);
+        Checks.unitLastStride("z", z);
+        Checks.unitLastStride("y", y);
+        Checks.finite("A", A, true);
+        Checks.finite("delta", delta, false);
+
+        float[] s = state.data(), aa = A.data();
+        int so = state.offset(), ao = A.offset();
+        for (int bi = 0; bi < b; bi++) {
+            int uo = u.offset() + bi * u.stride(0), dlo = delta.offset() + bi * delta.stride(0);
+            int bo = B.offset() + bi * B.stride(0), co = C.offset() + bi * C.stride(0);
+            int yo = y.offset() + bi * y.stride(0);
+            for (int ch = 0; ch < d; ch++) {
+                float dl = delta.data()[dlo + ch];
+                if (deltaBias != null) dl += deltaBias.data()[deltaBias.offset() + ch * deltaBias.stride(0)];
+                if (deltaSoftplus) dl = Activations.softplus(dl);
+                float uv = u.data()[uo + ch];
+                float du = dl * uv;
+                int sr = so + (bi * d + ch) * n, ar = ao + ch * n;
+                // decay, rank-1 update and read-out fused in one pass over N (N is small: 16 in Mamba-1)
+                float acc = 0f;
+                for (int k = 0; k < n; k++) {
+                    float v = (float) Math.exp(dl * aa[ar + k]) * s[sr + k] + du * B.data()[bo + k];
+                    s[sr + k] = v;
+                    acc += v * C.data()[co + k];
+                }
+                if (D != null) acc += D.data()[D.offset() + ch * D.stride(0)] * uv;
+                if (z != null) acc *= Activations.silu(z.data()[z.offset() + bi * z.stride(0) + ch]);
+                y.data()[yo + ch] = acc;
+            }
+        }
+    }
+}

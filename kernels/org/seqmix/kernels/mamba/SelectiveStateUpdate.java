@@ -1,0 +1,83 @@
+package org.seqmix.kernels.mamba;
+
+import org.seqmix.core.Shapes;
+import org.seqmix.core.Tensor;
+import org.seqmix.kernels.Activations;
+
+/**
+ * The Mamba-2 recurrent step, as mamba_ssm's {@code selective_state_update}: one token per sequence, the state
+ * {@code [B, H, P, N]} updated in place, allocation-free. Per head: {@code dA = exp(dt' A)}; per row p:
+ * {@code S[p] = dA S[p] + (dt' x[p]) B}, {@code y[p] = S[p]·C + D x[p]}, times {@code silu(z[p])}.
+ * Fed token by token this is also the recurrent form of {@link Mamba2Ssd}.
+ */
+public final class SelectiveStateUpdate {
+    private SelectiveStateUpdate() {}
+
+    /**
+     * @param state {@code [B, H, P, N]}, contiguous, updated in place
+     * @param x {@code [B, H, P]}
+     * @param dt {@code [B, H]}
+     * @param A {@code [H]}, finite, {@code <= 0}
+     * @param B {@code [B, G, N]}
+     * @param C {@code [B, G, N]}
+     * @param D {@code [H]} or {@code [H, P]}, or null
+     * @param z {@code [B, H, P]} or null
+     * @param dtBias {@code [H]} or null
+     * @param out {@code [B, H, P]}; may alias neither x nor z
+     * Views are accepted when the last axis has stride 1 (e.g. slices of a projection row).
+     */
+    public static void update(Tensor state, Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z, Tensor dtBias,
+                              boolean dtSoftplus, Tensor out) {
+        Checks.rank("x", x, 3, "B, H, P");
+        int b = x.dim(0), h = x.dim(1), p = x.dim(2);
+        Checks.rank("B", B, 3, "B, G, N");
+        int g = B.dim(1), n = B.dim(2);
+        Shapes.positive("G (ngroups)", g);
+        Shapes.divisible("H (heads)", h, "G (ngroups)", g);
+        Checks.shape("state", state, "B, H, P, N", b, h, p, n);
+        Shapes.require(state.isContiguous(), "state: expected a contiguous [B, H, P, N] tensor");
+        Checks.shape("dt", dt, "B, H", b, h);
+        Checks.shape("B", B, "B, G, N", b, g, n);
+        Checks.shape("C", C, "B, G, N", b, g, n);
+        if (z != null) Checks.shape("z", z, "B, H, P", b, h, p);
+        Checks.shape("out", out, "B, H, P", b, h, p);
+        Mamba2Ssd.checkHeadParams(h, p, A, D, dtBias);
+        Checks.unitLastStride("x", x);
+        Checks.unitLastStride("B", B);
+        Checks.unitLastStride("C", C);
+        Checks.unitLastStride("z", z);
+        Checks.unitLastStride("out", out);
+        Checks.unitLastStride("D", D);
+        Checks.finite("dt", dt, false);
+
+        SsdStepRows rows = SsdStepRows.get();
+        float[] s = state.data(), xa = x.data(), ba = B.data(), ca = C.data(), oa = out.data();
+        int so = state.offset();
+        int headsPerGroup = h / g;
+        for (int bi = 0; bi < b; bi++) {
+            for (int hh = 0; hh < h; hh++) {
+                float bias = dtBias == null ? 0f : dtBias.data()[dtBias.offset() + hh * dtBias.stride(0)];
+                float dtp = Mamba2Ssd.dtPrime(dt.data()[dt.offset() + bi * dt.stride(0) + hh * dt.stride(1)], bias, dtSoftplus);
+                float dA = (float) Math.exp(dtp * A.data()[A.offset() + hh * A.stride(0)]);
+                int gg = hh / headsPerGroup;
+                int bo = B.offset() + bi * B.stride(0) + gg * B.stride(1);
+                int co = C.offset() + bi * C.stride(0) + gg * C.stride(1);
+                int xo = x.offset() + bi * x.stride(0) + hh * x.stride(1);
+                int oo = out.offset() + bi * out.stride(0) + hh * out.stride(1);
+                int zo = z == null ? 0 : z.offset() + bi * z.stride(0) + hh * z.stride(1);
+                // decay + rank-1 update + read-out against C, fused over N, several rows in flight
+                rows.update(s, so + ((bi * h + hh) * p) * n, p, n, dA, dtp, xa, xo, ba, bo, ca, co, oa, oo);
+                if (D == null && z == null) continue;
+                for (int q = 0; q < p; q++) {
+                    float yv = oa[oo + q];
+                    if (D != null) {
+                        float dv = D.rank() == 2 ? D.data()[D.offset() + hh * D.stride(0) + q] : D.data()[D.offset() + hh * D.stride(0)];
+                        yv += dv * xa[xo + q];
+                    }
+                    if (z != null) yv *= Activations.silu(z.data()[zo + q]);
+                    oa[oo + q] = yv;
+                }
+            }
+        }
+    }
+}
