@@ -30,6 +30,41 @@ public final class Shapes {
         }
     }
 
+    // Fixed-arity overloads: Java picks them before the varargs form, so the checks in per-token step paths
+    // allocate nothing (no varargs array, no shape copy); the message is built only on failure.
+
+    public static void check(String name, Tensor t, int d0) { checkNamed(name, t, null, d0); }
+    public static void check(String name, Tensor t, int d0, int d1) { checkNamed(name, t, null, d0, d1); }
+    public static void check(String name, Tensor t, int d0, int d1, int d2) { checkNamed(name, t, null, d0, d1, d2); }
+    public static void check(String name, Tensor t, int d0, int d1, int d2, int d3) { checkNamed(name, t, null, d0, d1, d2, d3); }
+
+    public static void checkNamed(String name, Tensor t, String dims, int d0) {
+        if (t == null || t.rank() != 1 || !fits(t, 0, d0)) fail(name, t, dims, new int[] {d0});
+    }
+
+    public static void checkNamed(String name, Tensor t, String dims, int d0, int d1) {
+        if (t == null || t.rank() != 2 || !fits(t, 0, d0) || !fits(t, 1, d1)) fail(name, t, dims, new int[] {d0, d1});
+    }
+
+    public static void checkNamed(String name, Tensor t, String dims, int d0, int d1, int d2) {
+        if (t == null || t.rank() != 3 || !fits(t, 0, d0) || !fits(t, 1, d1) || !fits(t, 2, d2)) fail(name, t, dims, new int[] {d0, d1, d2});
+    }
+
+    public static void checkNamed(String name, Tensor t, String dims, int d0, int d1, int d2, int d3) {
+        if (t == null || t.rank() != 4 || !fits(t, 0, d0) || !fits(t, 1, d1) || !fits(t, 2, d2) || !fits(t, 3, d3)) {
+            fail(name, t, dims, new int[] {d0, d1, d2, d3});
+        }
+    }
+
+    private static boolean fits(Tensor t, int axis, int expected) {
+        return expected == ANY || t.dim(axis) == expected;
+    }
+
+    private static void fail(String name, Tensor t, String dims, int[] expected) {
+        throw new IllegalArgumentException(name + ": expected shape " + fmt(expected) + axes(dims) + ", got "
+                + (t == null ? "null" : Arrays.toString(t.shape())));
+    }
+
     /** Checks the rank only. */
     public static void checkRank(String name, Tensor t, int rank, String dims) {
         if (t == null || t.rank() != rank) {
