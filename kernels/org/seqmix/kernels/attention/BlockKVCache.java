@@ -51,7 +51,7 @@ public final class BlockKVCache {
     }
 
     /** Appends one token (checked by the caller) and adds its keys to the running block sums. */
-    void append(Tensor k, Tensor v) {
+    void appendToken(Tensor k, Tensor v) {
         int p = kv.length();
         kv.appendToken(k, v);
         int blk = p / blockSize, d = kv.headDim;
@@ -59,6 +59,26 @@ public final class BlockKVCache {
         for (int b = 0; b < kv.batch; b++) {
             for (int h = 0; h < kv.numKvHeads; h++) {
                 ops.axpy(1f, k.data(), k.offset() + (b * kv.numKvHeads + h) * d, keySums, ((b * kv.numKvHeads + h) * maxBlocks + blk) * d, d);
+            }
+        }
+    }
+
+    /**
+     * Appends a prefill {@code k, v [B, T, H, D]} and its block key sums; rejected without change when the cache
+     * lacks room.
+     */
+    public void append(Tensor kSeq, Tensor vSeq) {
+        int p0 = kv.length();
+        kv.append(kSeq, vSeq);
+        Tensor kc = kSeq.contiguous();
+        int t = kc.dim(1), d = kv.headDim, h = kv.numKvHeads;
+        VectorOps ops = VectorizationProvider.ops();
+        for (int b = 0; b < kv.batch; b++) {
+            for (int i = 0; i < t; i++) {
+                int blk = (p0 + i) / blockSize;
+                for (int hi = 0; hi < h; hi++) {
+                    ops.axpy(1f, kc.data(), kc.offset() + ((b * t + i) * h + hi) * d, keySums, ((b * h + hi) * maxBlocks + blk) * d, d);
+                }
             }
         }
     }

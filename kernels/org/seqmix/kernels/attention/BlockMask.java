@@ -60,6 +60,19 @@ public final class BlockMask {
         bits[((bi * h + hi) * nq + i) * nk + j] = (byte) (on ? 1 : 0);
     }
 
+    /** The top-left {@code [B, H, nq, nk]} corner (a copy), e.g. the mask of a shorter prefix. */
+    public BlockMask topLeft(int nq2, int nk2) {
+        if (nq2 <= 0 || nk2 <= 0 || nq2 > nq || nk2 > nk) {
+            throw new IllegalArgumentException("block_mask: cannot take [" + nq2 + ", " + nk2 + "] blocks of " + Arrays.toString(shape()));
+        }
+        BlockMask m = empty(b, h, nq2, nk2);
+        for (int bi = 0; bi < b; bi++)
+            for (int hi = 0; hi < h; hi++)
+                for (int i = 0; i < nq2; i++)
+                    for (int j = 0; j < nk2; j++) m.set(bi, hi, i, j, get(bi, hi, i, j));
+        return m;
+    }
+
     /** Number of set blocks. */
     public long count() {
         long n = 0;

@@ -69,7 +69,7 @@ public final class BlockSparse {
             throw new IllegalArgumentException("block_mask: expected shape [" + cache.kv.batch + ", " + cache.kv.numQueryHeads + ", >" + bi + ", >" + bi
                     + "] (B, HQ, nq, nk) for the token at position " + cache.length() + ", got " + java.util.Arrays.toString(blockMask.shape()));
         }
-        cache.append(k, v);
+        cache.appendToken(k, v);
         cache.attendStatic(blockMask, q, scale, o);
     }
 
@@ -82,7 +82,7 @@ public final class BlockSparse {
         cache.kv.checkStep(q, k, v, o);
         AttentionChecks.scale(scale);
         if (topK < 0) throw new IllegalArgumentException("top_k: expected >= 0, got " + topK);
-        cache.append(k, v);
+        cache.appendToken(k, v);
         cache.attendTopK(topK, q, scale, o);
     }
 }
