@@ -18,14 +18,17 @@ import org.seqmix.kernels.VectorizationProvider;
  *       the context length, exactly what a causal window-with-sinks query can see.</li>
  * </ul>
  *
- * All sequences of the batch have the same length. Scratch for the scores is preallocated, so
+ * Entries are float32, or bfloat16 ({@link #growingBf16}, {@link #slidingBf16}: half the bytes, dequantised in
+ * the kernel, ~3 significant digits per entry). All sequences of the batch have the same length. Scratch for the scores is preallocated, so
  * {@link Attention#decode} allocates nothing. Not thread-safe.
  */
 public final class KVCache {
     final int batch, numQueryHeads, numKvHeads, headDim, slots;
     final boolean ring;
     final AttentionMask mask;
-    final float[] k, v;
+    final float[] k, v; // float32 entries (empty when bf16)
+    final short[] kh, vh; // bf16 entries (null when float32)
+    private final Bf16Ops bf16 = Bf16Ops.get();
     private final float[] scores; // [B * HQ, slots]
     private int length;
 
@@ -35,7 +38,7 @@ public final class KVCache {
     private boolean curAll;
     private final IntConsumer attendBody = this::attendItem;
 
-    private KVCache(int batch, int numQueryHeads, int numKvHeads, int headDim, int slots, boolean ring, AttentionMask mask) {
+    private KVCache(int batch, int numQueryHeads, int numKvHeads, int headDim, int slots, boolean ring, AttentionMask mask, boolean half) {
         AttentionChecks.positive("batch", batch);
         AttentionChecks.positive("num_heads", numQueryHeads);
         AttentionChecks.positive("num_kv_heads", numKvHeads);
@@ -54,20 +57,33 @@ public final class KVCache {
         this.slots = slots;
         this.ring = ring;
         this.mask = mask;
-        this.k = new float[(int) n];
-        this.v = new float[(int) n];
+        this.k = new float[half ? 0 : (int) n];
+        this.v = new float[half ? 0 : (int) n];
+        this.kh = half ? new short[(int) n] : null;
+        this.vh = half ? new short[(int) n] : null;
         this.scores = new float[batch * numQueryHeads * slots];
     }
 
     /** A cache for up to {@code capacity} tokens, attended with {@code mask} (causal, any window and sinks). */
     public static KVCache growing(int batch, int numQueryHeads, int numKvHeads, int headDim, int capacity, AttentionMask mask) {
-        return new KVCache(batch, numQueryHeads, numKvHeads, headDim, capacity, false, mask);
+        return new KVCache(batch, numQueryHeads, numKvHeads, headDim, capacity, false, mask, false);
+    }
+
+    /** As {@link #growing} with bfloat16 entries. */
+    public static KVCache growingBf16(int batch, int numQueryHeads, int numKvHeads, int headDim, int capacity, AttentionMask mask) {
+        return new KVCache(batch, numQueryHeads, numKvHeads, headDim, capacity, false, mask, true);
+    }
+
+    /** As {@link #sliding} with bfloat16 entries. */
+    public static KVCache slidingBf16(int batch, int numQueryHeads, int numKvHeads, int headDim, int windowSize, int numSinkTokens) {
+        AttentionMask m = AttentionMask.sliding(windowSize, numSinkTokens);
+        return new KVCache(batch, numQueryHeads, numKvHeads, headDim, windowSize + numSinkTokens, true, m, true);
     }
 
     /** A ring cache of {@code windowSize + numSinkTokens} slots for the mask {@code AttentionMask.sliding(windowSize, numSinkTokens)}. */
     public static KVCache sliding(int batch, int numQueryHeads, int numKvHeads, int headDim, int windowSize, int numSinkTokens) {
         AttentionMask m = AttentionMask.sliding(windowSize, numSinkTokens);
-        return new KVCache(batch, numQueryHeads, numKvHeads, headDim, windowSize + numSinkTokens, true, m);
+        return new KVCache(batch, numQueryHeads, numKvHeads, headDim, windowSize + numSinkTokens, true, m, false);
     }
 
     public int batch() { return batch; }
@@ -82,12 +98,19 @@ public final class KVCache {
     /** Tokens it can still take ({@code Integer.MAX_VALUE} for a ring). */
     public int remaining() { return ring ? Integer.MAX_VALUE - length : slots - length; }
     /** Bytes held by keys, values and scratch. */
-    public long bytes() { return 4L * (k.length + v.length + scores.length); }
+    public long bytes() { return 4L * (k.length + v.length + scores.length) + (kh == null ? 0 : 2L * (kh.length + vh.length)); }
+
+    /** True when entries are bfloat16. */
+    public boolean isBf16() { return kh != null; }
 
     public void reset() {
         length = 0;
         Arrays.fill(k, 0f);
         Arrays.fill(v, 0f);
+        if (kh != null) {
+            Arrays.fill(kh, (short) 0);
+            Arrays.fill(vh, (short) 0);
+        }
     }
 
     /** The slot holding position p (which must be visible to some current query). */
@@ -128,8 +151,16 @@ public final class KVCache {
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < numKvHeads; h++) {
                 int dst = ((b * numKvHeads + h) * slots + slot) * headDim;
-                System.arraycopy(ks, kOff + b * bStride + h * hStride, k, dst, headDim);
-                System.arraycopy(vs, vOff + b * bStride + h * hStride, v, dst, headDim);
+                int ko = kOff + b * bStride + h * hStride, vo = vOff + b * bStride + h * hStride;
+                if (kh != null) {
+                    for (int x = 0; x < headDim; x++) {
+                        kh[dst + x] = Bf16Ops.fromFloat(ks[ko + x]);
+                        vh[dst + x] = Bf16Ops.fromFloat(vs[vo + x]);
+                    }
+                } else {
+                    System.arraycopy(ks, ko, k, dst, headDim);
+                    System.arraycopy(vs, vo, v, dst, headDim);
+                }
             }
         }
     }
@@ -187,14 +218,23 @@ public final class KVCache {
         int lo = curAll ? 0 : mask.windowStart(i);
         int sinks = mask.hasWindow() ? Math.min(mask.numSinkTokens(), lo) : 0;
         // sinks first (only those outside the window), then the window [lo, i]
-        for (int j = 0; j < sinks; j++) scores[so + n++] = curScale * ops.dot(qd, qo, k, (base + slotOf(j)) * headDim, headDim);
-        for (int j = lo; j <= i; j++) scores[so + n++] = curScale * ops.dot(qd, qo, k, (base + slotOf(j)) * headDim, headDim);
+        for (int j = 0; j < sinks; j++) scores[so + n++] = curScale * dotKey(ops, qd, qo, (base + slotOf(j)) * headDim);
+        for (int j = lo; j <= i; j++) scores[so + n++] = curScale * dotKey(ops, qd, qo, (base + slotOf(j)) * headDim);
         ops.softmax(scores, so, n);
         float[] od = curO.data();
         int oo = curO.offset() + item * headDim;
         Arrays.fill(od, oo, oo + headDim, 0f);
         n = 0;
-        for (int j = 0; j < sinks; j++) ops.axpy(scores[so + n++], v, (base + slotOf(j)) * headDim, od, oo, headDim);
-        for (int j = lo; j <= i; j++) ops.axpy(scores[so + n++], v, (base + slotOf(j)) * headDim, od, oo, headDim);
+        for (int j = 0; j < sinks; j++) addValue(ops, scores[so + n++], (base + slotOf(j)) * headDim, od, oo);
+        for (int j = lo; j <= i; j++) addValue(ops, scores[so + n++], (base + slotOf(j)) * headDim, od, oo);
+    }
+
+    private float dotKey(VectorOps ops, float[] q, int qo, int entry) {
+        return kh != null ? bf16.dot(q, qo, kh, entry, headDim) : ops.dot(q, qo, k, entry, headDim);
+    }
+
+    private void addValue(VectorOps ops, float p, int entry, float[] o, int oo) {
+        if (vh != null) bf16.axpy(p, vh, entry, o, oo, headDim);
+        else ops.axpy(p, v, entry, o, oo, headDim);
     }
 }
