@@ -91,34 +91,67 @@ public final class Attention {
      */
     public static Tensor flash(Tensor q, Tensor k, Tensor v, float scale, AttentionMask mask) {
         Dims n = check(q, k, v, scale);
+        int[] lens = new int[n.b()], rows = new int[n.b()];
+        for (int b = 0; b < n.b(); b++) {
+            rows[b] = b * n.t();
+            lens[b] = n.t();
+        }
+        return flashSegments(q, k, v, scale, mask, n, rows, lens);
+    }
+
+    /**
+     * Flash form over packed variable-length sequences (fla's {@code cu_seqlens}): {@code B == 1}, sequence s is
+     * tokens {@code [cu_seqlens[s], cu_seqlens[s+1])}, positions restart at 0 in each and no sequence sees another.
+     * Equal to running each sequence alone.
+     */
+    public static Tensor flashVarlen(Tensor q, Tensor k, Tensor v, float scale, AttentionMask mask, int[] cuSeqlens) {
+        Dims n = check(q, k, v, scale);
+        if (n.b() != 1) throw new IllegalArgumentException("q: packed sequences need B = 1, got " + Arrays.toString(q.shape()));
+        org.seqmix.core.Shapes.checkCuSeqlens(cuSeqlens, n.t());
+        int segs = cuSeqlens.length - 1;
+        int[] rows = new int[segs], lens = new int[segs];
+        for (int i = 0; i < segs; i++) {
+            rows[i] = cuSeqlens[i];
+            lens[i] = cuSeqlens[i + 1] - cuSeqlens[i];
+        }
+        return flashSegments(q, k, v, scale, mask, n, rows, lens);
+    }
+
+    /** Runs independent segments (first token row in the flattened [B*T] token axis, length) of the checked inputs. */
+    private static Tensor flashSegments(Tensor q, Tensor k, Tensor v, float scale, AttentionMask mask, Dims n, int[] rows, int[] lens) {
         Tensor qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
         Tensor o = Tensor.zeros(n.b(), n.t(), n.hq(), n.d());
-        int t = n.t(), d = n.d();
-        int nq = (t + BLOCK_Q - 1) / BLOCK_Q;
-        Parallel.forRange(n.b() * n.hq() * nq, item -> {
-            int qb = item % nq, bh = item / nq;
-            int b = bh / n.hq(), hq = bh % n.hq(), h = hq / n.group();
-            int i0 = qb * BLOCK_Q, rows = Math.min(BLOCK_Q, t - i0);
+        int d = n.d(), hqn = n.hq();
+        // work items: (segment, query head, query tile), listed once so the split is the same for any thread count
+        int[] tileStart = new int[rows.length + 1];
+        for (int s = 0; s < rows.length; s++) tileStart[s + 1] = tileStart[s] + (lens[s] + BLOCK_Q - 1) / BLOCK_Q;
+        int tiles = tileStart[rows.length];
+        Parallel.forRange(tiles * hqn, item -> {
+            int hq = item % hqn, tileId = item / hqn;
+            int seg = 0;
+            while (tileStart[seg + 1] <= tileId) seg++;
+            int len = lens[seg], row0 = rows[seg], h = hq / n.group();
+            int i0 = (tileId - tileStart[seg]) * BLOCK_Q, nrows = Math.min(BLOCK_Q, len - i0);
             OnlineSoftmaxTile tile = new OnlineSoftmaxTile(BLOCK_Q, BLOCK_K, d);
-            tile.begin(rows);
-            int ldq = n.hq() * d, ldk = n.h() * d;
-            int qOff = qc.offset() + ((b * t + i0) * n.hq() + hq) * d;
-            for (int j0 = 0; j0 < t; j0 += BLOCK_K) {
-                int nk = Math.min(BLOCK_K, t - j0);
-                if (!mask.anyVisible(i0, i0 + rows, j0, j0 + nk)) {
-                    if (mask.causal() && j0 > i0 + rows - 1) break; // all later tiles are in the future
+            tile.begin(nrows);
+            int ldq = hqn * d, ldk = n.h() * d;
+            int qOff = qc.offset() + ((row0 + i0) * hqn + hq) * d;
+            for (int j0 = 0; j0 < len; j0 += BLOCK_K) {
+                int nk = Math.min(BLOCK_K, len - j0);
+                if (!mask.anyVisible(i0, i0 + nrows, j0, j0 + nk)) {
+                    if (mask.causal() && j0 > i0 + nrows - 1) break; // all later tiles are in the future
                     if (mask.hasWindow() && j0 >= mask.numSinkTokens()) {
-                        // jump to the first tile that reaches the window of the first query
+                        // jump to the tile holding the first key in the window of the first query
                         int first = mask.windowStart(i0) / BLOCK_K * BLOCK_K;
                         if (first > j0) j0 = first - BLOCK_K;
                     }
                     continue;
                 }
-                int kOff = kc.offset() + ((b * t + j0) * n.h() + h) * d;
-                int vOff = vc.offset() + ((b * t + j0) * n.h() + h) * d;
+                int kOff = kc.offset() + ((row0 + j0) * n.h() + h) * d;
+                int vOff = vc.offset() + ((row0 + j0) * n.h() + h) * d;
                 tile.accumulate(qc.data(), qOff, ldq, kc.data(), kOff, ldk, vc.data(), vOff, ldk, i0, j0, nk, scale, mask);
             }
-            tile.finish(o.data(), (b * t + i0) * n.hq() * d + hq * d, n.hq() * d);
+            tile.finish(o.data(), ((row0 + i0) * hqn + hq) * d, hqn * d);
         });
         return o;
     }

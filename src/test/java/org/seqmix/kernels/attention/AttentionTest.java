@@ -85,6 +85,41 @@ class AttentionTest {
     }
 
     @Test
+    void varlenEqualsEachSequenceAlone() {
+        int[] cu = {0, 5, 5, 75, 140};
+        Tensor[] x = Reference.qkv(17, 1, 140, 4, 2, 8);
+        for (AttentionMask m : masks()) {
+            Tensor packed = Attention.flashVarlen(x[0], x[1], x[2], 0.3f, m, cu);
+            for (int s = 0; s + 1 < cu.length; s++) {
+                if (cu[s] == cu[s + 1]) continue;
+                Tensor alone = Attention.naive(x[0].slice(1, cu[s], cu[s + 1]), x[1].slice(1, cu[s], cu[s + 1]), x[2].slice(1, cu[s], cu[s + 1]), 0.3f, m);
+                assertTrue(Tensor.relativeL2Error(packed.slice(1, cu[s], cu[s + 1]).contiguous(), alone) < TOL, m + " sequence " + s);
+            }
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> Attention.flashVarlen(x[0], x[1], x[2], 0.3f, AttentionMask.CAUSAL, new int[] {0, 50, 130}));
+        assertTrue(e.getMessage().startsWith("cu_seqlens:"), e.getMessage());
+        Tensor[] y = Reference.qkv(18, 2, 10, 2, 2, 8);
+        e = assertThrows(IllegalArgumentException.class, () -> Attention.flashVarlen(y[0], y[1], y[2], 0.3f, AttentionMask.CAUSAL, new int[] {0, 10}));
+        assertTrue(e.getMessage().startsWith("q:"), e.getMessage());
+    }
+
+    @Test
+    void flashNeverReadsKeyTilesTheMaskRemoves() {
+        // NaN keys/values in tiles wholly outside every window: a kernel that visited them would produce NaN
+        Tensor[] x = Reference.qkv(19, 1, 320, 2, 1, 8);
+        for (int t = 70; t < 128; t++) {
+            for (int c = 0; c < 8; c++) {
+                x[1].set(Float.NaN, 0, t, 0, c);
+                x[2].set(Float.NaN, 0, t, 0, c);
+            }
+        }
+        Tensor o = Attention.flash(x[0], x[1], x[2], 0.3f, AttentionMask.sliding(30, 3));
+        for (int t = 192; t < 320; t++) {
+            for (int c = 0; c < 8; c++) assertTrue(Float.isFinite(o.get(0, t, 0, c)), "row " + t);
+        }
+    }
+
+    @Test
     void bitIdenticalForAnyThreadCount() {
         Tensor[] x = Reference.qkv(14, 2, 100, 4, 2, 16);
         AttentionMask m = AttentionMask.sliding(30, 4);
