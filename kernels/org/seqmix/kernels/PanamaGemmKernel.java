@@ -36,22 +36,29 @@ final class PanamaGemmKernel implements GemmMicroKernel {
             a = FloatVector.broadcast(S, ap[ao + 5]);
             c50 = b0.fma(a, c50); c51 = b1.fma(a, c51);
         }
-        store(c, co, c00, c01, alpha, beta);
-        store(c, co + ldc, c10, c11, alpha, beta);
-        store(c, co + 2 * ldc, c20, c21, alpha, beta);
-        store(c, co + 3 * ldc, c30, c31, alpha, beta);
-        store(c, co + 4 * ldc, c40, c41, alpha, beta);
-        store(c, co + 5 * ldc, c50, c51, alpha, beta);
-    }
-
-    private static void store(float[] c, int o, FloatVector v0, FloatVector v1, float alpha, float beta) {
+        // stores written out (no helper taking vectors) so C2 never has to box an accumulator
+        int o1 = co + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;
         if (beta == 0f) {
-            v0.mul(alpha).intoArray(c, o);
-            v1.mul(alpha).intoArray(c, o + L);
+            c00.mul(alpha).intoArray(c, co); c01.mul(alpha).intoArray(c, co + L);
+            c10.mul(alpha).intoArray(c, o1); c11.mul(alpha).intoArray(c, o1 + L);
+            c20.mul(alpha).intoArray(c, o2); c21.mul(alpha).intoArray(c, o2 + L);
+            c30.mul(alpha).intoArray(c, o3); c31.mul(alpha).intoArray(c, o3 + L);
+            c40.mul(alpha).intoArray(c, o4); c41.mul(alpha).intoArray(c, o4 + L);
+            c50.mul(alpha).intoArray(c, o5); c51.mul(alpha).intoArray(c, o5 + L);
         } else {
             FloatVector va = FloatVector.broadcast(S, alpha);
-            v0.fma(va, FloatVector.fromArray(S, c, o).mul(beta)).intoArray(c, o);
-            v1.fma(va, FloatVector.fromArray(S, c, o + L).mul(beta)).intoArray(c, o + L);
+            c00.fma(va, FloatVector.fromArray(S, c, co).mul(beta)).intoArray(c, co);
+            c01.fma(va, FloatVector.fromArray(S, c, co + L).mul(beta)).intoArray(c, co + L);
+            c10.fma(va, FloatVector.fromArray(S, c, o1).mul(beta)).intoArray(c, o1);
+            c11.fma(va, FloatVector.fromArray(S, c, o1 + L).mul(beta)).intoArray(c, o1 + L);
+            c20.fma(va, FloatVector.fromArray(S, c, o2).mul(beta)).intoArray(c, o2);
+            c21.fma(va, FloatVector.fromArray(S, c, o2 + L).mul(beta)).intoArray(c, o2 + L);
+            c30.fma(va, FloatVector.fromArray(S, c, o3).mul(beta)).intoArray(c, o3);
+            c31.fma(va, FloatVector.fromArray(S, c, o3 + L).mul(beta)).intoArray(c, o3 + L);
+            c40.fma(va, FloatVector.fromArray(S, c, o4).mul(beta)).intoArray(c, o4);
+            c41.fma(va, FloatVector.fromArray(S, c, o4 + L).mul(beta)).intoArray(c, o4 + L);
+            c50.fma(va, FloatVector.fromArray(S, c, o5).mul(beta)).intoArray(c, o5);
+            c51.fma(va, FloatVector.fromArray(S, c, o5 + L).mul(beta)).intoArray(c, o5 + L);
         }
     }
 }
