@@ -192,24 +192,33 @@ public final class SafeTensors {
         }
     }
 
+    /** Largest window mapped at once: a tensor over 1 GiB is decoded window by window (a mapping is at most 2 GiB). */
+    static volatile long window = 1L << 30;
+
     private static Array load(FileChannel ch, long dataStart, Entry e) throws IOException {
         int n = (int) e.numel();
-        long len = e.end() - e.begin();
-        ByteBuffer bb = len == 0 ? ByteBuffer.allocate(0)
-                : ch.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin(), len);
-        bb.order(ByteOrder.LITTLE_ENDIAN);
-        float[] f = null;
-        long[] l = null;
-        switch (e.dtype()) {
-            case F32 -> { f = new float[n]; bb.asFloatBuffer().get(f); }
-            case F16 -> { f = new float[n]; for (int i = 0; i < n; i++) f[i] = Float.float16ToFloat(bb.getShort(2 * i)); }
-            case BF16 -> { f = new float[n]; for (int i = 0; i < n; i++) f[i] = Float.intBitsToFloat((bb.getShort(2 * i) & 0xffff) << 16); }
-            case I32 -> { l = new long[n]; for (int i = 0; i < n; i++) l[i] = bb.getInt(4 * i); }
-            case I64 -> { l = new long[n]; bb.asLongBuffer().get(l); }
-            case U8 -> { l = new long[n]; for (int i = 0; i < n; i++) l[i] = bb.get(i) & 0xff; }
-            case BOOL -> { l = new long[n]; for (int i = 0; i < n; i++) l[i] = bb.get(i) != 0 ? 1 : 0; }
+        DType dt = e.dtype();
+        float[] f = dt.isFloat() ? new float[n] : null;
+        long[] l = dt.isFloat() ? null : new long[n];
+        long perWindow = Math.max(1, window / dt.size);
+        for (long first = 0; first < n; first += perWindow) {
+            int count = (int) Math.min(perWindow, n - first);
+            ByteBuffer bb = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin() + first * dt.size, (long) count * dt.size);
+            decode(bb.order(ByteOrder.LITTLE_ENDIAN), dt, f, l, (int) first, count);
         }
-        return new Array(e.name(), e.dtype(), e.shape(), f, l);
+        return new Array(e.name(), dt, e.shape(), f, l);
+    }
+
+    private static void decode(ByteBuffer bb, DType dt, float[] f, long[] l, int at, int n) {
+        switch (dt) {
+            case F32 -> bb.asFloatBuffer().get(f, at, n);
+            case F16 -> { for (int i = 0; i < n; i++) f[at + i] = Float.float16ToFloat(bb.getShort(2 * i)); }
+            case BF16 -> { for (int i = 0; i < n; i++) f[at + i] = Float.intBitsToFloat((bb.getShort(2 * i) & 0xffff) << 16); }
+            case I32 -> { for (int i = 0; i < n; i++) l[at + i] = bb.getInt(4 * i); }
+            case I64 -> bb.asLongBuffer().get(l, at, n);
+            case U8 -> { for (int i = 0; i < n; i++) l[at + i] = bb.get(i) & 0xff; }
+            case BOOL -> { for (int i = 0; i < n; i++) l[at + i] = bb.get(i) != 0 ? 1 : 0; }
+        }
     }
 
     /**

@@ -99,6 +99,34 @@ class SafeTensorsTest {
         assertEquals("pt", SafeTensors.header(p).metadata().get("format"));
     }
 
+    @Test
+    void largeTensorsAreDecodedWindowByWindow() throws IOException {
+        // shrink the mapping window so the multi-window path (used above 1 GiB) runs on a small file
+        long saved = SafeTensors.window;
+        try {
+            SafeTensors.window = 12;   // 3 floats, 6 halves, 1.5 longs -> 1 long per window
+            float[] v = new float[10];
+            for (int i = 0; i < v.length; i++) v[i] = i * 1.25f;
+            Path p = dir.resolve("win.safetensors");
+            SafeTensors.write(p, Map.of("v", Tensor.of(v, 2, 5)));
+            assertArrayEquals(v, SafeTensors.read(p).get("v").toArray());
+            Path q = file("win16.safetensors", "{\"h\":{\"dtype\":\"BF16\",\"shape\":[7],\"data_offsets\":[0,14]},"
+                    + "\"l\":{\"dtype\":\"I64\",\"shape\":[3],\"data_offsets\":[14,38]}}",
+                    concat(le(2, 0x3F80, 0x4000, 0x4040, 0x4080, 0x40A0, 0x40C0, 0x40E0), le(8, 5, -6, 7)), -1);
+            Map<String, SafeTensors.Array> a = SafeTensors.readArrays(q);
+            assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6, 7}, a.get("h").floats());
+            assertArrayEquals(new long[] {5, -6, 7}, a.get("l").longs());
+        } finally {
+            SafeTensors.window = saved;
+        }
+    }
+
+    static byte[] concat(byte[] x, byte[] y) {
+        byte[] r = java.util.Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, r, x.length, y.length);
+        return r;
+    }
+
     void rejected(String fileName, String header, byte[] data, long lenOverride, String... fragments) throws IOException {
         Path p = file(fileName, header, data, lenOverride);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SafeTensors.read(p));
