@@ -143,9 +143,9 @@ public final class Gemm {
                 int kc = Math.min(KC, k - pc);
                 float betaK = pc == 0 ? beta : 1f;   // later K slices accumulate onto C
                 float[] bp = own.b(nPanels * NR * kc);
-                GemmPack.packB(transB, b, bOff, ldb, pc, kc, jc, nc, NR, bp);
                 int mBlocks = (m + MC - 1) / MC;
                 if (!parallel) {
+                    GemmPack.packB(transB, b, bOff, ldb, pc, kc, jc, nc, NR, bp, 0);
                     for (int ib = 0; ib < mBlocks; ib++) {
                         macro(kern, own, transA, a, aOff, lda, ib * MC, Math.min(MC, m - ib * MC), pc, kc, bp, nc, 0, nPanels,
                                 alpha, betaK, c, cOff + jc, ldc);
@@ -157,6 +157,13 @@ public final class Gemm {
                     int g = (nPanels + perGroup - 1) / perGroup;
                     final int fpc = pc, fkc = kc, fjc = jc, fnc = nc;
                     final float[] fbp = bp;
+                    // pack B in parallel too (a copy: no arithmetic, so no effect on results)
+                    int packTasks = Math.min(nPanels, 2 * Parallel.threads());
+                    int perPack = (nPanels + packTasks - 1) / packTasks;
+                    Parallel.forRange((nPanels + perPack - 1) / perPack, t -> {
+                        int q0 = t * perPack, q1 = Math.min(nPanels, q0 + perPack);
+                        GemmPack.packB(transB, b, bOff, ldb, fpc, fkc, fjc + q0 * NR, Math.min(nc, q1 * NR) - q0 * NR, NR, fbp, q0 * NR * fkc);
+                    });
                     Parallel.forRange(mBlocks * g, t -> {
                         int ib = t / g, q0 = (t % g) * perGroup;
                         macro(kern, SCRATCH.get(), transA, a, aOff, lda, ib * MC, Math.min(MC, m - ib * MC), fpc, fkc,

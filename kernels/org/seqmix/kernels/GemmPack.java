@@ -36,9 +36,8 @@ final class GemmPack {
         }
     }
 
-    /** Packs op(B)[p0 .. p0+kc) x [j0 .. j0+nc) into {@code dst} (size ceil(nc/NR)*NR*kc). */
-    static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, int nr, float[] dst) {
-        int d = 0;
+    /** Packs op(B)[p0 .. p0+kc) x [j0 .. j0+nc) into {@code dst} from {@code d} (size ceil(nc/NR)*NR*kc). */
+    static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, int nr, float[] dst, int d) {
         for (int jr = 0; jr < nc; jr += nr) {
             int cols = Math.min(nr, nc - jr);
             if (!transB) {
