@@ -10,9 +10,10 @@ import org.seqmix.core.Parallel;
  *
  * <p>GotoBLAS/BLIS structure: for each NC-column block of C and each KC-deep slice of K, op(B) is packed into
  * NR-column micro-panels, then for each MC-row block op(A) is packed into MR-row micro-panels and a
- * register-blocked micro-kernel ({@link GemmMicroKernel}: Panama 6x16 when the vector module is present, a scalar
- * 4x4 otherwise) computes every MR x NR tile. Packing buffers are per-thread and reused, so the small products of
- * the chunk kernels allocate nothing. Large products (>= 2 MFLOP) split C tiles over {@link Parallel#forRange};
+ * register-blocked micro-kernel ({@link GemmMicroKernel}: Panama 6 x 2 vectors (6x16 on AVX2, 6x32 on AVX-512) when
+ * the vector module is present, a scalar 4x4 otherwise) computes every MR x NR tile. Packing buffers are per-thread and reused, so the small products of
+ * the chunk kernels allocate nothing. A single row of C (one token through a projection) skips packing and runs
+ * as dot products or row updates through {@link VectorOps}. Large products (>= 2 MFLOP) split C tiles over {@link Parallel#forRange};
  * K is never split and KC is fixed, so every element of C is computed by the same sequence of operations for any
  * thread count (bit-identical results).
  */
@@ -20,7 +21,7 @@ public final class Gemm {
     private static final Logger LOG = Logger.getLogger("org.seqmix");
     static final GemmMicroKernel KERNEL = chooseKernel();
     static final int KC = 256;
-    private static final int MC0 = 144;                         // A block 144 x 256 floats = 144 KiB: half of L2
+    private static final int MC0 = 144;                         // A block 144 x 256 floats = 144 KiB: fits L2
     private static final int NC0 = 3072;                        // B block 256 x 3072 floats = 3 MiB: in L3
     private static final long PARALLEL_FLOPS = 2_000_000L;
     private static final long SMALL_FLOPS = 4_096L;           // below this, packing costs more than it saves
@@ -77,7 +78,9 @@ public final class Gemm {
             return;
         }
         long flops = 2L * m * n * k;
-        if (flops <= SMALL_FLOPS) {
+        if (m == 1 && (!transA || lda == 1) && flops > SMALL_FLOPS) {
+            row(transB, n, k, alpha, a, aOff, b, bOff, ldb, beta, c, cOff);
+        } else if (flops <= SMALL_FLOPS) {
             small(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
             blocked(kern, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
@@ -110,6 +113,23 @@ public final class Gemm {
             int o = cOff + i * ldc;
             if (beta == 0f) java.util.Arrays.fill(c, o, o + n, 0f);
             else if (beta != 1f) for (int j = 0; j < n; j++) c[o + j] *= beta;
+        }
+    }
+
+    /** One contiguous row of op(A) times op(B): packing B would cost as much as the product itself. */
+    private static void row(boolean transB, int n, int k, float alpha, float[] a, int aOff, float[] b, int bOff, int ldb,
+                            float beta, float[] c, int cOff) {
+        VectorOps ops = VectorizationProvider.ops();
+        if (transB) {
+            // op(B) column j is stored row j of B: a dot product per output
+            for (int j = 0; j < n; j++) {
+                float s = ops.dot(a, aOff, b, bOff + j * ldb, k);
+                c[cOff + j] = beta == 0f ? alpha * s : Math.fma(s, alpha, beta * c[cOff + j]);
+            }
+        } else {
+            if (beta == 0f) java.util.Arrays.fill(c, cOff, cOff + n, 0f);
+            else if (beta != 1f) ops.scale(beta, c, cOff, n);
+            for (int p = 0; p < k; p++) ops.axpy(alpha * a[aOff + p], b, bOff + p * ldb, c, cOff, n);
         }
     }
 

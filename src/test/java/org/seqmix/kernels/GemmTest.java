@@ -72,6 +72,8 @@ class GemmTest {
                     check(kern, tA, tB, 300, 7, 129, 1f, 0f, seed++);
                     check(kern, tA, tB, 1, 129, 65, 1f, 0f, seed++);
                     check(kern, tA, tB, 65, 1, 17, 1f, 0f, seed++);
+                    check(kern, tA, tB, 1, 300, 129, 1f, 0f, seed++);     // single-row path
+                    check(kern, tA, tB, 1, 65, 300, -0.5f, 2f, seed++);
                 }
             }
         }
