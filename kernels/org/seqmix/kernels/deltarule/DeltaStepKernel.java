@@ -1,0 +1,40 @@
+package org.seqmix.kernels.deltarule;
+
+import org.seqmix.kernels.VectorizationProvider;
+
+/**
+ * The two fused passes of one delta-rule token over a key-major state {@code S [K, V]} (row i = key channel i).
+ * Both stream the rows once and accumulate a V-vector (no horizontal sum), so a V-tile's accumulators stay in
+ * registers while the rows go by. Implementations: {@link OpsDeltaStepKernel} (VectorOps calls, any JVM) and
+ * {@code PanamaDeltaStepKernel} (register-tiled, loaded only when jdk.incubator.vector is present).
+ */
+interface DeltaStepKernel {
+    /** {@code S_i *= (decay == null ? d : decay[dOff+i])}; then {@code kv = Σ_i bk[bkOff+i] S_i} (kv overwritten). */
+    void decayProject(float[] s, int so, int kd, int vd, float[] decay, int dOff, float d, float[] bk, int bkOff, float[] kv);
+
+    /** {@code S_i += k[kOff+i] u}; then {@code o[oOff..] = Σ_i qs[qsOff+i] S_i} (o overwritten). */
+    void updateQuery(float[] s, int so, int kd, int vd, float[] k, int kOff, float[] u, float[] qs, int qsOff, float[] o, int oOff);
+
+    /** Panama when the vector module is present and SIMD is active, else the VectorOps-based one. */
+    static DeltaStepKernel best() {
+        return Holder.BEST;
+    }
+
+    final class Holder {
+        static final DeltaStepKernel BEST = choose();
+
+        private static DeltaStepKernel choose() {
+            if (VectorizationProvider.vectorModulePresent() && VectorizationProvider.simd()) {
+                try {
+                    return (DeltaStepKernel) Class.forName("org.seqmix.kernels.deltarule.PanamaDeltaStepKernel")
+                            .getDeclaredConstructor().newInstance();
+                } catch (ReflectiveOperationException | LinkageError e) {
+                    // fall through to the portable kernel
+                }
+            }
+            return new OpsDeltaStepKernel();
+        }
+
+        private Holder() {}
+    }
+}
