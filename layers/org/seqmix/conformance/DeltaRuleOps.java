@@ -7,6 +7,11 @@ import org.seqmix.core.Tensor;
 import org.seqmix.kernels.deltarule.DeltaRule;
 import org.seqmix.kernels.deltarule.DeltaRuleOutput;
 import org.seqmix.kernels.deltarule.DeltaRuleStep;
+import org.seqmix.layers.GatedDeltaNet;
+import org.seqmix.layers.KimiDeltaAttention;
+import org.seqmix.layers.MixerCache;
+import org.seqmix.layers.SequenceMixer;
+import org.seqmix.layers.Weights;
 
 /**
  * Conformance runners of the delta-rule family: ops {@code delta_rule}, {@code gated_delta_rule}, {@code kda},
@@ -24,8 +29,8 @@ public final class DeltaRuleOps implements OpFamily {
         m.put("gated_delta_rule", new KernelRunner(Kind.GATED));
         m.put("kda", new KernelRunner(Kind.KDA));
         m.put("gdn2", new KernelRunner(Kind.GDN2));
-        // m.put("layer:GatedDeltaNet", new LayerRunner(LayerRunner.Which.GDN));
-        // m.put("layer:KimiDeltaAttention", new LayerRunner(LayerRunner.Which.KDA));
+        m.put("layer:GatedDeltaNet", new LayerRunner(LayerRunner.Which.GDN));
+        m.put("layer:KimiDeltaAttention", new LayerRunner(LayerRunner.Which.KDA));
         return m;
     }
 
@@ -85,6 +90,33 @@ public final class DeltaRuleOps implements OpFamily {
 
         private static Tensor tok(Tensor x, int t) {
             return x.select(1, t).contiguous();
+        }
+    }
+
+    private record LayerRunner(Which which) implements OpRunner {
+        enum Which { GDN, KDA }
+
+        @Override
+        public List<String> forms() {
+            return List.of("forward", "step");
+        }
+
+        @Override
+        public Map<String, Tensor> run(ConformanceCase c, String form) throws Exception {
+            Weights w = Weights.load(c.weightsFile());
+            SequenceMixer layer = which == Which.GDN
+                    ? GatedDeltaNet.fromWeights(GatedDeltaNet.Config.fromMap(c.config()), w)
+                    : KimiDeltaAttention.fromWeights(KimiDeltaAttention.Config.fromMap(c.config()), w);
+            Tensor x = c.input("x");
+            if (form.equals("forward")) return Map.of("y", layer.forward(x, null));
+            int b = x.dim(0), t = x.dim(1), d = x.dim(2);
+            MixerCache cache = layer.newCache(b);
+            Tensor y = Tensor.zeros(b, t, d), yt = Tensor.zeros(b, d);
+            for (int tt = 0; tt < t; tt++) {
+                layer.step(x.select(1, tt).contiguous(), cache, yt);
+                yt.copyInto(y.select(1, tt));
+            }
+            return Map.of("y", y);
         }
     }
 }
