@@ -15,16 +15,21 @@ interface DeltaStepKernel {
     /** {@code S_i += k[kOff+i] u}; then {@code o[oOff..] = Σ_i qs[qsOff+i] S_i} (o overwritten). */
     void updateQuery(float[] s, int so, int kd, int vd, float[] k, int kOff, float[] u, float[] qs, int qsOff, float[] o, int oOff);
 
-    /** Panama when the vector module is present and SIMD is active, else the VectorOps-based one. */
+    /** Panama when the vector module is present (and -Dseqmix.vectorization=scalar is not set), else the VectorOps one. */
     static DeltaStepKernel best() {
         return Holder.BEST;
+    }
+
+    /** The portable implementation (tests compare it with {@link #best()}). */
+    static DeltaStepKernel portable() {
+        return new OpsDeltaStepKernel();
     }
 
     final class Holder {
         static final DeltaStepKernel BEST = choose();
 
         private static DeltaStepKernel choose() {
-            if (VectorizationProvider.vectorModulePresent() && VectorizationProvider.simd()) {
+            if (VectorizationProvider.vectorModulePresent() && !"scalar".equals(System.getProperty("seqmix.vectorization"))) {
                 try {
                     return (DeltaStepKernel) Class.forName("org.seqmix.kernels.deltarule.PanamaDeltaStepKernel")
                             .getDeclaredConstructor().newInstance();
