@@ -141,8 +141,9 @@ final class GatedDeltaNetBlocks {
     static int headVDim(int headDim, double expandV) {
         double hv = headDim * expandV;
         int r = (int) Math.round(hv);
-        Shapes.require(r > 0 && Math.abs(hv - r) < 1e-5 * Math.max(1, hv),
-                "expand_v = " + expandV + ": head_dim * expand_v = " + hv + " is not a positive integer");
+        if (!(r > 0 && Math.abs(hv - r) < 1e-5 * Math.max(1, hv))) {
+            throw new IllegalArgumentException("expand_v = " + expandV + ": head_dim * expand_v = " + hv + " is not a positive integer");
+        }
         return r;
     }
 }
