@@ -74,6 +74,9 @@ public final class GatedDeltaNet implements SequenceMixer {
         wb = w.get("b_proj.weight", hv, hid);
         wg = cfg.useGate() ? w.get("g_proj.weight", cfg.valueDim(), hid) : null;
         oNorm = w.get("o_norm.weight", vd);
+        // a non-finite decay parameter would make g NaN and fail a step after its conv states rolled
+        Shapes.allFinite("A_log", aLog);
+        Shapes.allFinite("dt_bias", dtBias);
         wo = w.get("o_proj.weight", hid, cfg.valueDim());
         negA = new float[hv];
         for (int i = 0; i < hv; i++) negA[i] = (float) -Math.exp(aLog.get(i));

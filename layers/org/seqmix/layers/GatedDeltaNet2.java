@@ -81,6 +81,9 @@ public final class GatedDeltaNet2 implements SequenceMixer {
         g1 = w.get("g_proj.1.weight", vdim, rank);
         g1b = w.get("g_proj.1.bias", vdim);
         oNorm = w.get("o_norm.weight", vd);
+        // a non-finite decay parameter would make g NaN and fail a step after its conv states rolled
+        Shapes.allFinite("A_log", aLog);
+        Shapes.allFinite("dt_bias", dtBias);
         wo = w.get("o_proj.weight", hid, vdim);
         expA = new float[h];
         for (int i = 0; i < h; i++) expA[i] = (float) Math.exp(aLog.get(i));

@@ -3,6 +3,8 @@ package org.seqmix.kernels.deltarule;
 import org.seqmix.core.Parallel;
 import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Gemm;
+import org.seqmix.kernels.VectorOps;
+import org.seqmix.kernels.VectorizationProvider;
 
 /**
  * Chunkwise form (fla's {@code chunk_gated_delta_rule} / {@code chunk_kda}, WY/UT representation). Per chunk of
@@ -41,7 +43,8 @@ final class ChunkDeltaRule {
     private static final class Worker {
         final Problem p;
         final int c, kd, vd;
-        final float[] kc, qs, ab, gk, m, pm, a, rv, rk, u, w, kh, ci, xi;
+        final float[] kc, qs, ab, gk, m, pm, a, rv, rk, u, w, kh, ci, xi, ex;
+        final VectorOps ops = VectorizationProvider.ops();
 
         Worker(Problem p, int c) {
             this.p = p;
@@ -60,6 +63,7 @@ final class ChunkDeltaRule {
             u = new float[c * vd];
             w = new float[c * kd];
             kh = new float[c * kd];
+            ex = new float[c * kd];
             ci = new float[SUB * kd];
             xi = new float[SUB * kd];
         }
@@ -96,11 +100,10 @@ final class ChunkDeltaRule {
             else pairwiseScalar(l);
             invertUnitLower(l);
             // rk = exp(G)∘b∘k; qs <- exp(G)∘scale·q (after P was built from the plain qs)
-            for (int x = 0; x < l * kd; x++) {
-                float e = (float) Math.exp(gk[x]);
-                rk[x] = e * ab[x];
-                qs[x] *= e;
-            }
+            int n = l * kd;
+            ops.exp(gk, 0, ex, 0, n);
+            ops.mul(ex, 0, ab, 0, rk, 0, n);
+            ops.mul(ex, 0, qs, 0, qs, 0, n);
             Gemm.sgemm(false, false, l, vd, l, 1f, a, 0, c, rv, 0, vd, 0f, u, 0, vd);
             Gemm.sgemm(false, false, l, kd, l, 1f, a, 0, c, rk, 0, kd, 0f, w, 0, kd);
             // V_new = U - W S
@@ -112,13 +115,12 @@ final class ChunkDeltaRule {
             // S = diag(exp(G_last)) S + (K∘exp(G_last - G))ᵀ V_new
             int last = (l - 1) * kd;
             for (int t = 0; t < l; t++) {
-                for (int i = 0; i < kd; i++) kh[t * kd + i] = kc[t * kd + i] * (float) Math.exp(gk[last + i] - gk[t * kd + i]);
+                for (int i = 0; i < kd; i++) ex[t * kd + i] = gk[last + i] - gk[t * kd + i];
             }
-            for (int i = 0; i < kd; i++) {
-                float e = (float) Math.exp(gk[last + i]);
-                int r = so + i * vd;
-                for (int j = 0; j < vd; j++) s[r + j] *= e;
-            }
+            ops.exp(ex, 0, ex, 0, n);
+            ops.mul(ex, 0, kc, 0, kh, 0, n);
+            ops.exp(gk, last, ex, 0, kd);
+            for (int i = 0; i < kd; i++) ops.scale(ex[i], s, so + i * vd, vd);
             Gemm.sgemm(true, false, kd, vd, l, 1f, kh, 0, kd, u, 0, vd, 1f, s, so, vd);
         }
 

@@ -139,7 +139,7 @@ public final class DeltaRuleStep {
     private static void checkDecay(Tensor g) {
         float[] a = g.data();
         for (int i = g.offset(), e = i + g.numel(); i < e; i++) {
-            if (!(a[i] <= 0f)) Problem.checkDecay(g);
+            if (!(a[i] <= 0f && a[i] > Float.NEGATIVE_INFINITY)) Problem.checkDecay(g);
         }
     }
 

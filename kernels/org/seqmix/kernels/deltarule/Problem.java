@@ -101,13 +101,15 @@ final class Problem {
         return new Problem(x);
     }
 
-    /** Log decays must be <= 0 (a decay, not a growth) and not NaN. */
+    /** Log decays must be finite and <= 0 (a decay, not a growth; -Inf would make the chunk form's G_t - G_j NaN). */
     static void checkDecay(Tensor g) {
         float[] a = g.data();
         int o = g.offset(), len = g.numel();
         for (int i = 0; i < len; i++) {
             float x = a[o + i];
-            if (!(x <= 0f)) throw new IllegalArgumentException("g " + g + ": expected log decays <= 0 (not NaN), got " + x + " at flat index " + i);
+            if (!(x <= 0f && x > Float.NEGATIVE_INFINITY)) {
+                throw new IllegalArgumentException("g " + g + ": expected finite log decays <= 0, got " + x + " at flat index " + i);
+            }
         }
     }
 

@@ -112,6 +112,9 @@ class DeltaRuleStepTest {
         var e2 = assertThrows(IllegalArgumentException.class, () -> st.gatedDeltaRule(t[0], t[1], t[2], posG, t[4], t[8], t[9]));
         assertTrue(e2.getMessage().startsWith("g "), e2.getMessage());
         assertThrows(IllegalArgumentException.class, () -> st.kda(t[0], t[1], t[2], nanG, t[4], t[8], t[9]));
+        Tensor infG = t[3].copy();
+        infG.set(Float.NEGATIVE_INFINITY, 0, 2);
+        assertThrows(IllegalArgumentException.class, () -> st.gatedDeltaRule(t[0], t[1], t[2], infG, t[4], t[8], t[9]));
         var e3 = assertThrows(IllegalArgumentException.class, () -> st.kda(t[0], t[1], t[2], t[3], t[4], t[8], t[9]));
         assertTrue(e3.getMessage().contains("[2, 4, 8]") && e3.getMessage().contains("[2, 4]"), e3.getMessage());
         var e4 = assertThrows(IllegalArgumentException.class, () -> st.gatedDeltaRule(t[0], t[1], t[2], t[3], t[4], Tensor.zeros(2, 4, 8, 9), t[9]));
