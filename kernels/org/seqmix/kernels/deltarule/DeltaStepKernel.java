@@ -15,6 +15,13 @@ interface DeltaStepKernel {
     /** {@code S_i += k[kOff+i] u}; then {@code o[oOff..] = Σ_i qs[qsOff+i] S_i} (o overwritten). */
     void updateQuery(float[] s, int so, int kd, int vd, float[] k, int kOff, float[] u, float[] qs, int qsOff, float[] o, int oOff);
 
+    /**
+     * {@link #updateQuery} of one token fused with {@link #decayProject} of the next, in one pass over the rows:
+     * {@code S_i += k_i u; o += qs_i S_i; S_i *= decay_i; kv += bk_i S_i} (o and kv overwritten).
+     */
+    void updateQueryDecayProject(float[] s, int so, int kd, int vd, float[] k, int kOff, float[] u, float[] qs, int qsOff,
+                                 float[] o, int oOff, float[] decay, int dOff, float d, float[] bk, int bkOff, float[] kv);
+
     /** Panama when the vector module is present (and -Dseqmix.vectorization=scalar is not set), else the VectorOps one. */
     static DeltaStepKernel best() {
         return Holder.BEST;

@@ -113,4 +113,49 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
             o[oOff + j] = a;
         }
     }
+
+    @Override
+    public void updateQueryDecayProject(float[] s, int so, int kd, int vd, float[] k, int kOff, float[] u, float[] qs, int qsOff,
+                                        float[] o, int oOff, float[] decay, int dOff, float d, float[] bk, int bkOff, float[] kv) {
+        int j = 0;
+        // 2-vector tiles: 2 state vectors, 2 u vectors and 4 accumulators (o, kv) stay in registers
+        for (; j + 2 * L <= vd; j += 2 * L) {
+            FloatVector u0 = FloatVector.fromArray(F, u, j), u1 = FloatVector.fromArray(F, u, j + L);
+            FloatVector o0 = FloatVector.zero(F), o1 = o0, p0 = o0, p1 = o0;
+            for (int i = 0; i < kd; i++) {
+                int r = so + i * vd + j;
+                FloatVector ki = FloatVector.broadcast(F, k[kOff + i]);
+                FloatVector qi = FloatVector.broadcast(F, qs[qsOff + i]);
+                FloatVector bi = FloatVector.broadcast(F, bk[bkOff + i]);
+                float di = decay == null ? d : decay[dOff + i];
+                FloatVector r0 = u0.fma(ki, FloatVector.fromArray(F, s, r));
+                FloatVector r1 = u1.fma(ki, FloatVector.fromArray(F, s, r + L));
+                o0 = r0.fma(qi, o0);
+                o1 = r1.fma(qi, o1);
+                r0 = r0.mul(di);
+                r1 = r1.mul(di);
+                r0.intoArray(s, r);
+                r1.intoArray(s, r + L);
+                p0 = r0.fma(bi, p0);
+                p1 = r1.fma(bi, p1);
+            }
+            o0.intoArray(o, oOff + j);
+            o1.intoArray(o, oOff + j + L);
+            p0.intoArray(kv, j);
+            p1.intoArray(kv, j + L);
+        }
+        for (; j < vd; j++) {
+            float a = 0f, b = 0f;
+            for (int i = 0; i < kd; i++) {
+                int r = so + i * vd + j;
+                float x = Math.fma(k[kOff + i], u[j], s[r]);
+                a = Math.fma(qs[qsOff + i], x, a);
+                x *= decay == null ? d : decay[dOff + i];
+                s[r] = x;
+                b = Math.fma(bk[bkOff + i], x, b);
+            }
+            o[oOff + j] = a;
+            kv[j] = b;
+        }
+    }
 }

@@ -41,6 +41,15 @@ class DeltaRuleStepTest {
             portable.updateQuery(s2, 0, kd, vd, k, 0, u, qs, 0, o2, 3);
             assertArrayEquals(s2, s1, 1e-5f);
             assertArrayEquals(o2, o1, 1e-4f);
+            best.updateQueryDecayProject(s1, 0, kd, vd, k, 0, u, qs, 0, o1, 3, dec, 0, 1f, bk, 0, kv1);
+            portable.updateQueryDecayProject(s2, 0, kd, vd, k, 0, u, qs, 0, o2, 3, dec, 0, 1f, bk, 0, kv2);
+            assertArrayEquals(s2, s1, 1e-5f);
+            assertArrayEquals(o2, o1, 1e-4f);
+            assertArrayEquals(kv2, kv1, 1e-4f);
+            best.updateQueryDecayProject(s1, 0, kd, vd, k, 0, u, qs, 0, o1, 3, null, 0, 0.9f, bk, 0, kv1);
+            portable.updateQueryDecayProject(s2, 0, kd, vd, k, 0, u, qs, 0, o2, 3, null, 0, 0.9f, bk, 0, kv2);
+            assertArrayEquals(s2, s1, 1e-5f);
+            assertArrayEquals(kv2, kv1, 1e-4f);
         }
     }
 
