@@ -8,6 +8,7 @@ import org.seqmix.kernels.deltarule.DeltaRule;
 import org.seqmix.kernels.deltarule.DeltaRuleOutput;
 import org.seqmix.kernels.deltarule.DeltaRuleStep;
 import org.seqmix.layers.GatedDeltaNet;
+import org.seqmix.layers.GatedDeltaNet2;
 import org.seqmix.layers.KimiDeltaAttention;
 import org.seqmix.layers.MixerCache;
 import org.seqmix.layers.SequenceMixer;
@@ -16,8 +17,8 @@ import org.seqmix.layers.Weights;
 /**
  * Conformance runners of the delta-rule family: ops {@code delta_rule}, {@code gated_delta_rule}, {@code kda},
  * {@code gdn2} (forms {@code chunk} and {@code recurrent}, the latter through {@link DeltaRuleStep} one token at
- * a time carrying the state, reset per sequence for cu_seqlens) and the layers GatedDeltaNet and
- * KimiDeltaAttention (forms {@code forward} and {@code step}).
+ * a time carrying the state, reset per sequence for cu_seqlens) and the layers GatedDeltaNet,
+ * KimiDeltaAttention and GatedDeltaNet2 (forms {@code forward} and {@code step}).
  */
 public final class DeltaRuleOps implements OpFamily {
     private enum Kind { DELTA, GATED, KDA, GDN2 }
@@ -31,6 +32,7 @@ public final class DeltaRuleOps implements OpFamily {
         m.put("gdn2", new KernelRunner(Kind.GDN2));
         m.put("layer:GatedDeltaNet", new LayerRunner(LayerRunner.Which.GDN));
         m.put("layer:KimiDeltaAttention", new LayerRunner(LayerRunner.Which.KDA));
+        m.put("layer:GatedDeltaNet2", new LayerRunner(LayerRunner.Which.GDN2));
         return m;
     }
 
@@ -94,7 +96,7 @@ public final class DeltaRuleOps implements OpFamily {
     }
 
     private record LayerRunner(Which which) implements OpRunner {
-        enum Which { GDN, KDA }
+        enum Which { GDN, KDA, GDN2 }
 
         @Override
         public List<String> forms() {
@@ -104,9 +106,11 @@ public final class DeltaRuleOps implements OpFamily {
         @Override
         public Map<String, Tensor> run(ConformanceCase c, String form) throws Exception {
             Weights w = Weights.load(c.weightsFile());
-            SequenceMixer layer = which == Which.GDN
-                    ? GatedDeltaNet.fromWeights(GatedDeltaNet.Config.fromMap(c.config()), w)
-                    : KimiDeltaAttention.fromWeights(KimiDeltaAttention.Config.fromMap(c.config()), w);
+            SequenceMixer layer = switch (which) {
+                case GDN -> GatedDeltaNet.fromWeights(GatedDeltaNet.Config.fromMap(c.config()), w);
+                case KDA -> KimiDeltaAttention.fromWeights(KimiDeltaAttention.Config.fromMap(c.config()), w);
+                case GDN2 -> GatedDeltaNet2.fromWeights(GatedDeltaNet2.Config.fromMap(c.config()), w);
+            };
             Tensor x = c.input("x");
             if (form.equals("forward")) return Map.of("y", layer.forward(x, null));
             int b = x.dim(0), t = x.dim(1), d = x.dim(2);

@@ -5,9 +5,9 @@ import java.util.Set;
 import org.seqmix.core.Rng;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
-import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.Linear;
 import org.seqmix.kernels.deltarule.DeltaRule;
+import org.seqmix.kernels.deltarule.DeltaRuleGates;
 import org.seqmix.kernels.deltarule.DeltaRuleOutput;
 
 /**
@@ -123,10 +123,7 @@ public final class GatedDeltaNet implements SequenceMixer {
     }
 
     static Tensor uniform(Rng r, float bound, int... shape) {
-        Tensor t = Tensor.zeros(shape);
-        float[] a = t.data();
-        for (int i = 0; i < a.length; i++) a[i] = (float) ((2 * r.nextDouble() - 1) * bound);
-        return t;
+        return r.uniform(-bound, bound, shape);
     }
 
     /** Typical size: hidden 1024, 8 heads, K = V = 128 (expand_v 1). */
@@ -161,20 +158,14 @@ public final class GatedDeltaNet implements SequenceMixer {
         Tensor[] qkvT = qkv.qkv(x, c, conv);
         Tensor q = qkvT[0].reshape(b, t, h, kd), k = qkvT[1].reshape(b, t, h, kd), v = qkvT[2].reshape(b, t, hv, vd);
         Tensor g = Linear.apply(x, wa, null), beta = Linear.apply(x, wb, null);
-        float[] ga = g.data(), ba = beta.data(), dt = dtBias.data();
-        int dto = dtBias.offset();
-        float betaMul = cfg.allowNegEigval() ? 2f : 1f;
-        for (int i = 0; i < ga.length; i++) {
-            int head = i % hv;
-            ga[i] = negA[head] * Activations.softplus(ga[i] + dt[dto + head]);
-            ba[i] = betaMul * Activations.sigmoid(ba[i]);
-        }
+        DeltaRuleGates.gdnGate(g.data(), 0, negA, dtBias.data(), dtBias.offset(), hv, b * t, g.data(), 0);
+        DeltaRuleGates.sigmoidHeads(beta.data(), 0, hv, hv, 1, cfg.allowNegEigval() ? 2f : 1f, b * t, beta.data(), 0);
         DeltaRuleOutput out = DeltaRule.chunkGatedDeltaRule(q, k, v, g, beta, (float) (1 / Math.sqrt(kd)),
                 c == null ? null : c.state, c != null, null, true, cfg.chunkSize());
         float[] o = out.o().data();
         Tensor gate = wg == null ? null : Linear.apply(x, wg, null);
         Tensor on = Tensor.zeros(b, t, cfg.valueDim());
-        GatedDeltaNetBlocks.outputNorm(o, 0, gate == null ? null : gate.data(), 0, oNorm, (float) cfg.normEps(), false,
+        DeltaRuleGates.outputNorm(o, 0, gate == null ? null : gate.data(), 0, oNorm, (float) cfg.normEps(), false,
                 on.data(), 0, b * t * hv, vd);
         Tensor y = Linear.apply(on, wo, null);
         if (c != null) {
@@ -198,22 +189,18 @@ public final class GatedDeltaNet implements SequenceMixer {
         if (x.dim(0) != b) Shapes.checkNamed("x", x, "B, hidden", b, hid);
         GatedDeltaNetBlocks.checkFinite("x", x);
         // gates first: they only read x, so every check is done before the conv states roll
-        float[] xa = x.data(), ga = c.gT.data(), ba = c.betaT.data(), dt = dtBias.data();
-        float betaMul = cfg.allowNegEigval() ? 2f : 1f;
+        float[] xa = x.data(), ga = c.gT.data(), ba = c.betaT.data();
         for (int bi = 0; bi < b; bi++) {
             int xo = x.offset() + bi * hid;
             Linear.gemv(wa, null, xa, xo, ga, bi * hv);
             Linear.gemv(wb, null, xa, xo, ba, bi * hv);
             if (wg != null) Linear.gemv(wg, null, xa, xo, c.gate, bi * cfg.valueDim());
         }
-        for (int i = 0; i < b * hv; i++) {
-            int head = i % hv;
-            ga[i] = negA[head] * Activations.softplus(ga[i] + dt[dtBias.offset() + head]);
-            ba[i] = betaMul * Activations.sigmoid(ba[i]);
-        }
+        DeltaRuleGates.gdnGate(ga, 0, negA, dtBias.data(), dtBias.offset(), hv, b, ga, 0);
+        DeltaRuleGates.sigmoidHeads(ba, 0, hv, hv, 1, cfg.allowNegEigval() ? 2f : 1f, b, ba, 0);
         qkv.qkvStep(x, c);
         c.step.gatedDeltaRule(c.q3, c.k3, c.v3, c.gT, c.betaT, c.state, c.oT);
-        GatedDeltaNetBlocks.outputNorm(c.oT.data(), 0, wg == null ? null : c.gate, 0, oNorm, (float) cfg.normEps(), false,
+        DeltaRuleGates.outputNorm(c.oT.data(), 0, wg == null ? null : c.gate, 0, oNorm, (float) cfg.normEps(), false,
                 c.onorm, 0, b * hv, vd);
         for (int bi = 0; bi < b; bi++) Linear.gemv(wo, null, c.onorm, bi * cfg.valueDim(), y.data(), y.offset() + bi * hid);
         c.tokens++;

@@ -5,10 +5,9 @@ import java.util.Set;
 import org.seqmix.core.Rng;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
-import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.Linear;
-import org.seqmix.kernels.VectorizationProvider;
 import org.seqmix.kernels.deltarule.DeltaRule;
+import org.seqmix.kernels.deltarule.DeltaRuleGates;
 import org.seqmix.kernels.deltarule.DeltaRuleOutput;
 
 /**
@@ -148,27 +147,9 @@ public final class GatedDeltaNet2 implements SequenceMixer {
                 (float) (1 / Math.sqrt(kd)));
     }
 
-    /** Channel gate of one token row: f [key_dim] (q/k heads) into g [HV, K] (repeated over value-head groups). */
-    private void gate(float[] f, int fo, float[] g, int go) {
-        int group = hv / h;
-        float[] dt = dtBias.data();
-        int dto = dtBias.offset();
-        for (int head = 0; head < hv; head++) {
-            int qh = head / group;
-            for (int i = 0; i < kd; i++) {
-                float x = f[fo + qh * kd + i] + dt[dto + qh * kd + i];
-                g[go + head * kd + i] = -expA[qh] * Activations.softplus(x);
-            }
-        }
-    }
-
-    /** Erase gate of one token row: sigmoid(b_proj x) [key_dim] into [HV, K], repeated over value-head groups. */
-    private void erase(float[] bsrc, int bo, float[] dst, int dOff, float mul) {
-        int group = hv / h;
-        for (int head = 0; head < hv; head++) {
-            int qh = head / group;
-            for (int i = 0; i < kd; i++) dst[dOff + head * kd + i] = mul * Activations.sigmoid(bsrc[bo + qh * kd + i]);
-        }
+    /** Channel gates of {@code rows} token rows: f [rows, key_dim] into g [rows, HV, K]. */
+    private void gate(float[] f, int fo, float[] g, int go, int rows) {
+        DeltaRuleGates.kdaGate(f, fo, expA, dtBias.data(), dtBias.offset(), h, hv, kd, false, 0f, rows, g, go);
     }
 
     @Override
@@ -185,18 +166,16 @@ public final class GatedDeltaNet2 implements SequenceMixer {
         Tensor f = Linear.apply(Linear.apply(x, f0, null), f1, null);
         Tensor g = Tensor.zeros(b, t, hv, kd);
         int rows = b * t;
-        for (int r = 0; r < rows; r++) gate(f.data(), r * h * kd, g.data(), r * hv * kd);
+        gate(f.data(), 0, g.data(), 0, rows);
         Tensor bh = Linear.apply(x, wb, null), wg = Linear.apply(x, ww, null);
         Tensor be = Tensor.zeros(b, t, hv, kd);
-        float betaMul = cfg.allowNegEigval() ? 2f : 1f;
-        for (int r = 0; r < rows; r++) erase(bh.data(), r * h * kd, be.data(), r * hv * kd, betaMul);
-        float[] wa = wg.data();
-        for (int i = 0; i < wa.length; i++) wa[i] = Activations.sigmoid(wa[i]);
+        DeltaRuleGates.sigmoidHeads(bh.data(), 0, h, hv, kd, cfg.allowNegEigval() ? 2f : 1f, rows, be.data(), 0);
+        DeltaRuleGates.sigmoidHeads(wg.data(), 0, hv, hv, vd, 1f, rows, wg.data(), 0);
         DeltaRuleOutput out = DeltaRule.chunkGdn2(q, k, v, g, be, wg.reshape(b, t, hv, vd), (float) (1 / Math.sqrt(kd)),
                 c == null ? null : c.state, c != null, null, true, cfg.chunkSize());
         Tensor gate = Linear.apply(Linear.apply(x, g0, null), g1, g1b);
         Tensor on = Tensor.zeros(b, t, cfg.valueDim());
-        GatedDeltaNetBlocks.outputNorm(out.o().data(), 0, gate.data(), 0, oNorm, (float) cfg.normEps(), true, on.data(), 0, rows * hv, vd);
+        DeltaRuleGates.outputNorm(out.o().data(), 0, gate.data(), 0, oNorm, (float) cfg.normEps(), true, on.data(), 0, rows * hv, vd);
         Tensor y = Linear.apply(on, wo, null);
         if (c != null) {
             out.finalState().copyInto(c.state);
@@ -224,17 +203,17 @@ public final class GatedDeltaNet2 implements SequenceMixer {
             int xo = x.offset() + bi * hid;
             Linear.gemv(f0, null, xa, xo, c.lowRank, bi * rank);
             Linear.gemv(f1, null, c.lowRank, bi * rank, c.gh, bi * kdim);
-            gate(c.gh, bi * kdim, c.gT.data(), bi * hv * kd);
             Linear.gemv(wb, null, xa, xo, c.bh, bi * kdim);
-            erase(c.bh, bi * kdim, c.bT.data(), bi * hv * kd, betaMul);
             Linear.gemv(ww, null, xa, xo, wt, bi * vdim);
             Linear.gemv(g0, null, xa, xo, c.lowRank, bi * rank);
             Linear.gemv(g1, g1b, c.lowRank, bi * rank, c.gate, bi * vdim);
         }
-        VectorizationProvider.ops().sigmoid(wt, 0, wt, 0, b * vdim);
+        gate(c.gh, 0, c.gT.data(), 0, b);
+        DeltaRuleGates.sigmoidHeads(c.bh, 0, h, hv, kd, betaMul, b, c.bT.data(), 0);
+        DeltaRuleGates.sigmoidHeads(wt, 0, hv, hv, vd, 1f, b, wt, 0);
         qkv.qkvStep(x, c);
         c.step.gdn2(c.q3, c.k3, c.v3, c.gT, c.bT, c.wT, c.state, c.oT);
-        GatedDeltaNetBlocks.outputNorm(c.oT.data(), 0, c.gate, 0, oNorm, (float) cfg.normEps(), true, c.onorm, 0, b * hv, vd);
+        DeltaRuleGates.outputNorm(c.oT.data(), 0, c.gate, 0, oNorm, (float) cfg.normEps(), true, c.onorm, 0, b * hv, vd);
         for (int bi = 0; bi < b; bi++) Linear.gemv(wo, null, c.onorm, bi * vdim, y.data(), y.offset() + bi * hid);
         c.tokens++;
     }

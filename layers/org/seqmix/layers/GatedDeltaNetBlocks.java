@@ -2,7 +2,6 @@ package org.seqmix.layers;
 
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
-import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.Linear;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
@@ -77,34 +76,9 @@ final class GatedDeltaNetBlocks {
         return t;
     }
 
-    /**
-     * Output norm of rows of {@code vd} floats: {@code rmsnorm(o) * weight * act(gate)} with act = SiLU
-     * ({@code sigmoidGate} false, fla's FusedRMSNormGated default), sigmoid, or no gate ({@code gate} null).
-     */
-    static void outputNorm(float[] o, int oo, float[] gate, int go, Tensor weight, float eps, boolean sigmoidGate,
-                           float[] out, int outo, int rows, int vd) {
-        VectorOps ops = VectorizationProvider.ops();
-        float[] w = weight.data();
-        int wo = weight.offset();
-        for (int r = 0; r < rows; r++) {
-            int a = oo + r * vd, g = go + r * vd, d = outo + r * vd;
-            if (gate == null) {
-                ops.rmsNorm(o, a, w, wo, eps, out, d, vd);
-            } else if (!sigmoidGate) {
-                ops.gatedRmsNorm(o, a, gate, g, w, wo, eps, out, d, vd);
-            } else {
-                ops.rmsNorm(o, a, w, wo, eps, out, d, vd);
-                for (int j = 0; j < vd; j++) out[d + j] *= Activations.sigmoid(gate[g + j]);
-            }
-        }
-    }
-
     /** Rejects NaN/Inf in x (before anything is touched: a NaN would otherwise fail deep in the kernel). */
     static void checkFinite(String name, Tensor x) {
-        float[] a = x.data();
-        for (int i = x.offset(), e = i + x.numel(); i < e; i++) {
-            if (!Float.isFinite(a[i])) Shapes.allFinite(name, x);
-        }
+        Shapes.allFinite(name, x);
     }
 
     /** Validates a step call's x [B, hidden] / y [B, hidden], both contiguous, allocating only on failure. */

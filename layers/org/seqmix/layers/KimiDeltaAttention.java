@@ -5,9 +5,9 @@ import java.util.Set;
 import org.seqmix.core.Rng;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
-import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.Linear;
 import org.seqmix.kernels.deltarule.DeltaRule;
+import org.seqmix.kernels.deltarule.DeltaRuleGates;
 import org.seqmix.kernels.deltarule.DeltaRuleOutput;
 
 /**
@@ -145,20 +145,10 @@ public final class KimiDeltaAttention implements SequenceMixer {
                 (float) (1 / Math.sqrt(kd)));
     }
 
-    /** Channel gate of one token row: f [key_dim] (q/k heads) into g [HV, K] (repeated over value-head groups). */
-    private void gate(float[] f, int fo, float[] g, int go) {
-        int group = hv / h;
-        float[] dt = dtBias.data();
-        int dto = dtBias.offset();
+    /** Channel gates of {@code rows} token rows: f [rows, key_dim] into g [rows, HV, K]. */
+    private void gate(float[] f, int fo, float[] g, int go, int rows) {
         Double lb = cfg.lowerBound();
-        for (int head = 0; head < hv; head++) {
-            int qh = head / group;
-            for (int i = 0; i < kd; i++) {
-                float x = f[fo + qh * kd + i] + dt[dto + qh * kd + i];
-                g[go + head * kd + i] = lb == null ? -expA[qh] * Activations.softplus(x)
-                        : (float) (lb * Activations.sigmoid(expA[qh] * x));
-            }
-        }
+        DeltaRuleGates.kdaGate(f, fo, expA, dtBias.data(), dtBias.offset(), h, hv, kd, lb != null, lb == null ? 0f : lb.floatValue(), rows, g, go);
     }
 
     @Override
@@ -174,19 +164,16 @@ public final class KimiDeltaAttention implements SequenceMixer {
         Tensor q = qkvT[0].reshape(b, t, h, kd), k = qkvT[1].reshape(b, t, h, kd), v = qkvT[2].reshape(b, t, hv, vd);
         Tensor f = Linear.apply(Linear.apply(x, f0, null), f1, null);
         Tensor g = Tensor.zeros(b, t, hv, kd);
-        int rows = b * t, group = hv / h;
-        for (int r = 0; r < rows; r++) gate(f.data(), r * h * kd, g.data(), r * hv * kd);
+        int rows = b * t;
+        gate(f.data(), 0, g.data(), 0, rows);
         Tensor bh = Linear.apply(x, wb, null);
         Tensor beta = Tensor.zeros(b, t, hv);
-        float betaMul = cfg.allowNegEigval() ? 2f : 1f;
-        for (int r = 0; r < rows; r++) {
-            for (int head = 0; head < hv; head++) beta.data()[r * hv + head] = betaMul * Activations.sigmoid(bh.data()[r * h + head / group]);
-        }
+        DeltaRuleGates.sigmoidHeads(bh.data(), 0, h, hv, 1, cfg.allowNegEigval() ? 2f : 1f, rows, beta.data(), 0);
         DeltaRuleOutput out = DeltaRule.chunkKda(q, k, v, g, beta, (float) (1 / Math.sqrt(kd)),
                 c == null ? null : c.state, c != null, null, true, cfg.chunkSize());
         Tensor gate = Linear.apply(Linear.apply(x, g0, null), g1, g1b);
         Tensor on = Tensor.zeros(b, t, cfg.valueDim());
-        GatedDeltaNetBlocks.outputNorm(out.o().data(), 0, gate.data(), 0, oNorm, (float) cfg.normEps(), true, on.data(), 0, rows * hv, vd);
+        DeltaRuleGates.outputNorm(out.o().data(), 0, gate.data(), 0, oNorm, (float) cfg.normEps(), true, on.data(), 0, rows * hv, vd);
         Tensor y = Linear.apply(on, wo, null);
         if (c != null) {
             out.finalState().copyInto(c.state);
@@ -204,7 +191,7 @@ public final class KimiDeltaAttention implements SequenceMixer {
     public void step(Tensor x, MixerCache cache, Tensor y) {
         Shapes.require(cache != null, "cache: step needs a cache from newCache");
         GatedDeltaNetCache c = GatedDeltaNetCache.of(cache, this, cache.batch());
-        int b = c.batch, hid = cfg.hiddenSize(), kdim = cfg.keyDim(), vdim = cfg.valueDim(), group = hv / h;
+        int b = c.batch, hid = cfg.hiddenSize(), kdim = cfg.keyDim(), vdim = cfg.valueDim();
         GatedDeltaNetBlocks.checkStep(x, y, b, hid);
         if (x.dim(0) != b) Shapes.checkNamed("x", x, "B, hidden", b, hid);
         GatedDeltaNetBlocks.checkFinite("x", x);
@@ -214,15 +201,15 @@ public final class KimiDeltaAttention implements SequenceMixer {
             int xo = x.offset() + bi * hid;
             Linear.gemv(f0, null, xa, xo, c.lowRank, bi * rank);
             Linear.gemv(f1, null, c.lowRank, bi * rank, c.gh, bi * kdim);
-            gate(c.gh, bi * kdim, c.gT.data(), bi * hv * kd);
             Linear.gemv(wb, null, xa, xo, c.bh, bi * h);
-            for (int head = 0; head < hv; head++) ba[bi * hv + head] = betaMul * Activations.sigmoid(c.bh[bi * h + head / group]);
             Linear.gemv(g0, null, xa, xo, c.lowRank, bi * rank);
             Linear.gemv(g1, g1b, c.lowRank, bi * rank, c.gate, bi * vdim);
         }
+        gate(c.gh, 0, c.gT.data(), 0, b);
+        DeltaRuleGates.sigmoidHeads(c.bh, 0, h, hv, 1, betaMul, b, ba, 0);
         qkv.qkvStep(x, c);
         c.step.kda(c.q3, c.k3, c.v3, c.gT, c.betaT, c.state, c.oT);
-        GatedDeltaNetBlocks.outputNorm(c.oT.data(), 0, c.gate, 0, oNorm, (float) cfg.normEps(), true, c.onorm, 0, b * hv, vd);
+        DeltaRuleGates.outputNorm(c.oT.data(), 0, c.gate, 0, oNorm, (float) cfg.normEps(), true, c.onorm, 0, b * hv, vd);
         for (int bi = 0; bi < b; bi++) Linear.gemv(wo, null, c.onorm, bi * vdim, y.data(), y.offset() + bi * hid);
         c.tokens++;
     }
