@@ -29,6 +29,7 @@ final class BenchAttention {
         if (sparse && o.kv != null) throw BenchException.option("kv", "not a parameter of " + o.op);
         if (!sparse && o.density != null) throw BenchException.option("density", "not a parameter of " + o.op);
         if (!sparse && o.has("sinks") && !o.has("window")) throw BenchException.option("sinks", "needs --window");
+        if (o.kv != null && !o.form.equals("step")) throw BenchException.option("kv", "sets the KV cache of --form step only");
         if (!sparse && o.kv != null) f.put("kv", o.kv);
         if (sparse) f.put("density", o.density == null ? 0.25 : o.density);
         if (!sparse && !o.has("window")) f.remove("window");

@@ -48,6 +48,7 @@ class BenchTest {
         "attention --sinks 4                        | --sinks: needs --window",
         "attention --kv f16                         | --kv: expected f32|bf16, got 'f16'",
         "attention --density 0.5                    | --density: not a parameter of attention",
+        "attention --kv bf16                        | --kv: sets the KV cache of --form step only",
         "block_sparse_attention --density 1.5       | --density: expected a fraction in (0, 1]",
         "gemm --M 65536 --N 65536 --K 4             | --M: shape [65536, 65536] has more than",
         "gated_delta_rule                           | OP: gated_delta_rule is not available in this build",
