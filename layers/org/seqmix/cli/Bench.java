@@ -24,11 +24,13 @@ public final class Bench {
               OP: gated_delta_rule kda gdn2 delta_rule simple_gla gla lightning_attn linear_attn mamba2
                   selective_scan causal_conv1d attention block_sparse_attention gemm
               --form forward|chunk|recurrent|step   (default forward = what the public API runs: chunk for the
-                      linear and mamba2 families, flash for attention; step = one decode token with the state or
+                      delta-rule, linear and mamba2 families, flash for attention; step = one decode token with the state or
                       KV cache already holding --T tokens)
-              --threads N (default: seqmix.threads or the CPU count)  --warmup N (default: 3+ calls and 1 s, at most 2000)
+              --threads N (default: seqmix.threads or the CPU count)  --warmup N (default: 3+ calls and 2 s, at most 5000)
               --reps N (10, step 100)  --json
             shape options and defaults per op:
+              delta_rule gated_delta_rule kda gdn2   --B 1 --T 1024 --H 8 (q/k heads) --HV H (value heads)
+                               --K 128 --V 128 --chunk 64   (q, k l2-normalised in the kernel)
               linear_attn simple_gla lightning_attn gla   --B 1 --T 1024 --H 8 --K 128 --V 128 --chunk 64
               mamba2           --B 1 --T 512 --H 48 --P 64 --N 128 --G 1 --chunk 64  (no D, no z, as ggml SSM_SCAN)
               selective_scan   --B 1 --T 512 --D 1536 --N 16      (forms forward = recurrent, step)
@@ -81,7 +83,7 @@ public final class Bench {
         if (warmup == BenchOptions.AUTO_WARMUP) {
             // until the JIT has compiled the kernel (interpreted Vector API code allocates and runs 100x slower)
             long t0 = System.nanoTime();
-            for (int i = 0; i < BenchOptions.WARMUP_CAP && (i < 3 || System.nanoTime() - t0 < 1_000_000_000L); i++) call.run();
+            for (int i = 0; i < BenchOptions.WARMUP_CAP && (i < 3 || System.nanoTime() - t0 < 2_000_000_000L); i++) call.run();
         } else {
             for (int i = 0; i < warmup; i++) call.run();
         }

@@ -24,6 +24,11 @@ final class BenchInputs {
         return rng.normal(std, shape);
     }
 
+    /** U(lo, hi) entries (beta, gates in (0, 1)). */
+    Tensor uniform(float lo, float hi, int... shape) {
+        return rng.uniform(lo, hi, shape);
+    }
+
     /** Rows of the last axis with unit L2 norm (q, k after the layers' l2-normalisation). */
     Tensor unitRows(int... shape) {
         Tensor t = rng.normal(1f, shape);

@@ -14,8 +14,6 @@ final class BenchOps {
     static final List<String> OPS = List.of("gated_delta_rule", "kda", "gdn2", "delta_rule", "simple_gla", "gla",
             "lightning_attn", "linear_attn", "mamba2", "selective_scan", "causal_conv1d", "attention",
             "block_sparse_attention", "gemm");
-    /** Ops whose kernels are not merged into this build yet. */
-    static final Set<String> UNAVAILABLE = Set.of("gated_delta_rule", "kda", "gdn2", "delta_rule");
     static final long SEED = 20261123L;
     /** Largest tensor the float[] storage can hold. */
     private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 16;
@@ -24,8 +22,8 @@ final class BenchOps {
 
     static BenchCase build(BenchOptions o) {
         if (!OPS.contains(o.op)) throw new BenchException("OP: unknown op '" + o.op + "', expected one of " + String.join(", ", OPS));
-        if (UNAVAILABLE.contains(o.op)) throw new BenchException("OP: " + o.op + " is not available in this build");
         return switch (o.op) {
+            case "delta_rule", "gated_delta_rule", "kda", "gdn2" -> BenchDelta.build(o);
             case "linear_attn", "simple_gla", "lightning_attn", "gla" -> BenchLinear.build(o);
             case "mamba2", "selective_scan" -> BenchMamba.build(o);
             case "attention", "block_sparse_attention" -> BenchAttention.build(o);

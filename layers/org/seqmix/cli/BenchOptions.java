@@ -14,12 +14,12 @@ final class BenchOptions {
     static final List<String> SIZES = List.of("B", "T", "H", "HV", "K", "V", "P", "N", "G", "D", "W", "M",
             "window", "sinks", "block", "chunk");
     static final Set<String> FORMS = Set.of("forward", "chunk", "recurrent", "step");
-    static final int AUTO_WARMUP = -1, WARMUP_CAP = 2000;
+    static final int AUTO_WARMUP = -1, WARMUP_CAP = 5000;
 
     final String op;
     final String form;
     final int threads;
-    /** Warm-up calls, or {@link #AUTO_WARMUP}: at least 3 calls and 1 s, at most {@link #WARMUP_CAP} calls. */
+    /** Warm-up calls, or {@link #AUTO_WARMUP}: at least 3 calls and 2 s, at most {@link #WARMUP_CAP} calls. */
     final int warmup;
     final int reps;
     final boolean json;

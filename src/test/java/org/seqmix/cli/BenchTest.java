@@ -51,7 +51,8 @@ class BenchTest {
         "attention --kv bf16                        | --kv: sets the KV cache of --form step only",
         "block_sparse_attention --density 1.5       | --density: expected a fraction in (0, 1]",
         "gemm --M 65536 --N 65536 --K 4             | --M: shape [65536, 65536] has more than",
-        "gated_delta_rule                           | OP: gated_delta_rule is not available in this build",
+        "gated_delta_rule --HV 12 --H 8             | --HV: expected a multiple of --H = 8, got 12",
+        "kda --P 4                                  | --P: not a parameter of kda",
     })
     void rejectedCommandLinesExit2WithOneLineNamingTheOption(String line, String expected) {
         Run r = bench(line);
@@ -78,6 +79,15 @@ class BenchTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "gemm --M 8 --N 16 --K 24                                   | forward | M=8,N=16,K=24",
+        "gated_delta_rule --T 20 --H 2 --HV 4 --K 16 --V 8 --chunk 8 | forward | B=1,T=20,H=2,HV=4,K=16,V=8,chunk=8",
+        "delta_rule --T 20 --H 2 --K 16 --V 8 --form recurrent      | recurrent | T=20,H=2,HV=2",
+        "kda --T 20 --H 2 --K 16 --V 8 --form chunk                 | chunk | T=20,K=16",
+        "gdn2 --T 20 --H 2 --K 16 --V 8                             | forward | T=20,V=8",
+        "gdn2 --B 2 --H 2 --HV 4 --K 16 --V 8 --form recurrent --T 5 | recurrent | B=2,HV=4",
+        "gated_delta_rule --B 2 --H 2 --HV 4 --K 16 --V 8 --form step | step | B=2,H=2,HV=4",
+        "kda --H 2 --K 16 --V 8 --form step                         | step | H=2",
+        "gdn2 --H 2 --K 16 --V 8 --form step                        | step | H=2",
+        "delta_rule --H 2 --K 16 --V 8 --form step                  | step | H=2",
         "linear_attn --T 20 --H 2 --K 16 --V 8 --chunk 8            | forward | B=1,T=20,H=2,K=16,V=8,chunk=8",
         "simple_gla --T 20 --H 2 --K 16 --V 8 --form recurrent      | recurrent | T=20,H=2",
         "lightning_attn --T 20 --H 2 --K 16 --V 8 --form chunk      | chunk | T=20,chunk=64",
