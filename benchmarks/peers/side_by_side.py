@@ -63,17 +63,18 @@ ROWS = [
 
 
 def find_ggml(ggml, op, params):
+    """(ms, the matched case's full parameter string) of the first ggml case with these params."""
     for r in ggml.get("rows", []):
         if r["op"] == op and all(r["params"].get(k) == v for k, v in params.items()):
-            return r["us_per_run"] / 1e3
-    return None
+            return r["us_per_run"] / 1e3, op + "(" + r["params_str"] + ")"
+    return None, None
 
 
 def find_torch(torch, op, t):
     for r in torch.get("rows", []):
         if r["op"] == op and r["T"] == t:
-            return r["median_ms"]
-    return None
+            return r["median_ms"], r["code"]
+    return None, None
 
 
 def fmt_ms(ms):
@@ -102,9 +103,9 @@ def table(args):
     rows = []
     for rid, label, bench_args, peer, sel, note in ROWS:
         s = seqmix.get(rid, {"error": "not run"})
-        peer_ms = find_ggml(ggml, *sel) if peer == "ggml" else find_torch(torch, *sel)
+        peer_ms, peer_case = find_ggml(ggml, *sel) if peer == "ggml" else find_torch(torch, *sel)
         s_ms = s.get("median_ms")
-        rows.append(dict(id=rid, label=label, seqmix_args=bench_args, peer=peer, peer_note=note, peer_ms=peer_ms,
+        rows.append(dict(id=rid, label=label, seqmix_args=bench_args, peer=peer, peer_note=note, peer_case=peer_case, peer_ms=peer_ms,
                          seqmix_ms=s_ms, seqmix_min_ms=s.get("min_ms"), seqmix_gflops=s.get("gflops"),
                          seqmix_kernel=s.get("kernel"), seqmix_error=s.get("error"),
                          ratio=round(peer_ms / s_ms, 3) if peer_ms and s_ms else None))
