@@ -26,8 +26,6 @@ final class BenchAttention {
                 ? BenchOps.resolve(o, Set.of("forward", "step"), "B", 1, "T", 4096, "H", 8, "G", o.get("H", 8), "D", 128, "block", 64)
                 : BenchOps.resolve(o, Set.of("forward", "step"), "B", 1, "T", 4096, "H", 8, "G", o.get("H", 8), "D", 128,
                         "window", AttentionMask.NO_WINDOW, "sinks", 0);
-        if (sparse && o.kv != null) throw BenchException.option("kv", "not a parameter of " + o.op);
-        if (!sparse && o.density != null) throw BenchException.option("density", "not a parameter of " + o.op);
         if (!sparse && o.has("sinks") && !o.has("window")) throw BenchException.option("sinks", "needs --window");
         if (o.kv != null && !o.form.equals("step")) throw BenchException.option("kv", "sets the KV cache of --form step only");
         if (!sparse && o.kv != null) f.put("kv", o.kv);

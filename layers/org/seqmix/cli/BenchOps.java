@@ -46,6 +46,8 @@ final class BenchOps {
             String name = (String) sizes[i];
             out.put(name, o.get(name, (Integer) sizes[i + 1]));
         }
+        if (o.density != null && !o.op.equals("block_sparse_attention")) throw BenchException.option("density", "not a parameter of " + o.op);
+        if (o.kv != null && !o.op.equals("attention")) throw BenchException.option("kv", "not a parameter of " + o.op);
         for (String given : o.givenSizes()) {
             if (!out.containsKey(given)) throw BenchException.option(given, "not a parameter of " + o.op + " (takes " + options(out) + ")");
         }
