@@ -40,7 +40,8 @@ public final class Bench {
               block_sparse_attention --B 1 --T 4096 --H 8 --G H --D 128 --block 64 --density 0.25  (forward, step)
               gemm             --M 2048 --N 2048 --K 2048: C[M,N] = A[M,K] B[N,K]^T   (form forward)
             JSON fields: op, form, kernel, threads, shape fields, median_ms, min_ms, gflops, bytes_per_op
-            (bytes allocated per call on the calling thread), warmup, reps, simd.
+            (bytes allocated per call on the calling thread), bytes_per_op_all_threads (pool workers included),
+            warmup, reps, simd.
             Flop formulas per op: docs/bench_cli.md""";
 
     /** Runs the command; returns the exit code (0, or 2 for a rejected command line). */
@@ -76,8 +77,11 @@ public final class Bench {
         }
     }
 
-    /** Median and minimum of the timed calls, and bytes allocated per call on this thread. */
-    record Timing(double medianMs, double minMs, long bytesPerOp) {}
+    /**
+     * Median and minimum of the timed calls; bytes allocated per call on this thread, and on every thread alive
+     * when timing started (Parallel's pool workers included: work they run is invisible to the first figure).
+     */
+    record Timing(double medianMs, double minMs, long bytesPerOp, long bytesPerOpAllThreads) {}
 
     static Timing time(Runnable call, int warmup, int reps) {
         if (warmup == BenchOptions.AUTO_WARMUP) {
@@ -89,6 +93,8 @@ public final class Bench {
         }
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long[] ns = new long[reps];
+        long[] ids = mx.getAllThreadIds();
+        long[] all0 = mx.getThreadAllocatedBytes(ids);
         long bytes0 = mx.getCurrentThreadAllocatedBytes();
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();
@@ -96,9 +102,12 @@ public final class Bench {
             ns[i] = System.nanoTime() - t0;
         }
         long bytes = mx.getCurrentThreadAllocatedBytes() - bytes0;
+        long[] all1 = mx.getThreadAllocatedBytes(ids);
+        long allBytes = 0;
+        for (int i = 0; i < ids.length; i++) if (all0[i] >= 0 && all1[i] >= 0) allBytes += all1[i] - all0[i];
         Arrays.sort(ns);
         double median = reps % 2 == 1 ? ns[reps / 2] : (ns[reps / 2 - 1] + ns[reps / 2]) / 2.0;
-        return new Timing(median / 1e6, ns[0] / 1e6, Math.round((double) bytes / reps));
+        return new Timing(median / 1e6, ns[0] / 1e6, Math.round((double) bytes / reps), Math.round((double) allBytes / reps));
     }
 
     static String format(BenchOptions o, BenchCase c, Timing t) {
@@ -114,6 +123,7 @@ public final class Bench {
             m.put("min_ms", round(t.minMs()));
             m.put("gflops", round(gflops));
             m.put("bytes_per_op", t.bytesPerOp());
+            m.put("bytes_per_op_all_threads", t.bytesPerOpAllThreads());
             m.put("warmup", o.warmup == BenchOptions.AUTO_WARMUP ? "auto" : o.warmup);
             m.put("reps", o.reps);
             m.put("simd", VectorizationProvider.ops().name());
@@ -121,8 +131,8 @@ public final class Bench {
         }
         StringBuilder shape = new StringBuilder();
         for (var e : c.fields().entrySet()) shape.append(' ').append(e.getKey()).append('=').append(e.getValue());
-        return String.format(Locale.ROOT, "%s %s (%s)%s threads=%d: median %.4f ms, min %.4f ms, %.2f GFLOP/s, %d B/op (%d reps, %s)",
-                o.op, o.form, c.kernel(), shape, o.threads, t.medianMs(), t.minMs(), gflops, t.bytesPerOp(), o.reps,
+        return String.format(Locale.ROOT, "%s %s (%s)%s threads=%d: median %.4f ms, min %.4f ms, %.2f GFLOP/s, %d B/op (all threads %d) (%d reps, %s)",
+                o.op, o.form, c.kernel(), shape, o.threads, t.medianMs(), t.minMs(), gflops, t.bytesPerOp(), t.bytesPerOpAllThreads(), o.reps,
                 VectorizationProvider.ops().name());
     }
 

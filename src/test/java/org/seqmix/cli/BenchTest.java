@@ -129,6 +129,7 @@ class BenchTest {
         assertTrue(median > 0 && min > 0 && min <= median, m.toString());
         assertTrue(((Number) m.get("gflops")).doubleValue() > 0, m.toString());
         assertTrue(((Number) m.get("bytes_per_op")).longValue() >= 0, m.toString());
+        assertTrue(((Number) m.get("bytes_per_op_all_threads")).longValue() >= 0, m.toString());
         assertTrue(m.containsKey("kernel") && m.containsKey("simd"), m.toString());
     }
 
@@ -161,5 +162,24 @@ class BenchTest {
             assertEquals(n, BenchAttention.visible(m, i), "position " + i);
         }
         assertEquals(8, BenchAttention.visible(AttentionMask.CAUSAL, 7));
+    }
+
+    @Test
+    void allocationIsCountedOnTheCallingThreadAndOnPoolWorkers() {
+        // 1 KiB per call on the caller, 8 x 1 KiB on the pool: the caller's figure sees only its own share
+        int saved = Parallel.threads();
+        try {
+            Parallel.setThreads(2);
+            long[] sink = new long[1];
+            Bench.Timing t = Bench.time(() -> {
+                sink[0] += new byte[1024].length;
+                Parallel.forRange(8, i -> sink[0] += new byte[1024].length);
+            }, 50, 20);
+            assertTrue(t.bytesPerOp() >= 1024, t.toString());
+            assertTrue(t.bytesPerOpAllThreads() >= 9 * 1024, t.toString());
+            assertTrue(t.bytesPerOpAllThreads() >= t.bytesPerOp(), t.toString());
+        } finally {
+            Parallel.setThreads(saved);
+        }
     }
 }
