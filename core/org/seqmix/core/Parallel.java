@@ -1,8 +1,8 @@
 package org.seqmix.core;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
 
 /**
@@ -10,88 +10,165 @@ import java.util.function.IntConsumer;
  * exactly one thread with the same code path whatever the thread count, so results are bit-identical for any
  * setting; no reductions cross items.
  *
+ * <p>A fixed team of {@code threads - 1} daemon workers plus the calling thread claim items from a shared
+ * counter, in the manner of ggml's CPU thread pool rather than a fork-join pool: starting a job allocates
+ * nothing, so decode steps that split heads over threads stay allocation-free. Workers spin briefly after a
+ * job (decode steps come back to back) and then park. A nested call from inside an item, or a call made while
+ * another thread holds the team, runs inline on the caller.
+ *
  * <p>The thread count comes from {@link #setThreads(int)}, else the system property {@code seqmix.threads},
  * else the number of available processors.
  */
 public final class Parallel {
-    private static volatile ForkJoinPool pool;
     private static volatile int threads = initialThreads();
+    private static volatile Team team;
 
     private Parallel() {}
 
     private static int initialThreads() {
         String p = System.getProperty("seqmix.threads");
         if (p != null && !p.isBlank()) {
-            int t = Integer.parseInt(p.trim());
-            if (t > 0) return t;
+            try {
+                int t = Integer.parseInt(p.trim());
+                if (t > 0) return t;
+            } catch (NumberFormatException e) {
+                // fall through to the processor count
+            }
         }
         return Runtime.getRuntime().availableProcessors();
     }
 
-    /** Number of worker threads used by {@link #forRange}. */
+    /** Number of threads {@link #forRange} uses (the caller included). */
     public static int threads() {
         return threads;
     }
 
-    /** Sets the number of threads ({@code >= 1}); the pool is rebuilt lazily. */
+    /** Sets the number of threads ({@code >= 1}); the team is rebuilt lazily. */
     public static synchronized void setThreads(int n) {
         Shapes.positive("threads", n);
         if (n != threads) {
             threads = n;
-            ForkJoinPool old = pool;
-            pool = null;
-            if (old != null) old.shutdown();
+            Team old = team;
+            team = null;
+            if (old != null) old.stop();
         }
     }
 
-    private static ForkJoinPool pool() {
-        ForkJoinPool p = pool;
-        if (p == null) {
+    private static Team team() {
+        Team t = team;
+        if (t == null) {
             synchronized (Parallel.class) {
-                p = pool;
-                if (p == null) {
-                    p = new ForkJoinPool(threads, pool -> {
-                        var w = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-                        w.setName("seqmix-" + w.getPoolIndex());
-                        w.setDaemon(true);
-                        return w;
-                    }, null, false);
-                    pool = p;
-                }
+                t = team;
+                if (t == null) team = t = new Team(threads - 1);
             }
         }
-        return p;
+        return t;
     }
 
-    /** Runs {@code body.accept(i)} for i in [0, n), in parallel when there is more than one item and thread. */
+    /** Runs {@code body.accept(i)} for i in [0, n), split over the team when there is more than one item and thread. */
     public static void forRange(int n, IntConsumer body) {
         if (n <= 0) return;
-        // nested calls from a worker run inline: the outer level already splits the work
-        if (n == 1 || threads == 1 || Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == pool) {
+        if (n == 1 || threads == 1 || Thread.currentThread() instanceof Worker || !team().tryRun(n, body)) {
             for (int i = 0; i < n; i++) body.accept(i);
-            return;
         }
-        pool().invoke(new Range(body, 0, n));
     }
 
-    private static final class Range extends RecursiveAction {
-        private final IntConsumer body;
-        private final int lo, hi;
+    private static final class Worker extends Thread {
+        private final Team team;
 
-        Range(IntConsumer body, int lo, int hi) {
-            this.body = body;
-            this.lo = lo;
-            this.hi = hi;
+        Worker(Team team, int index) {
+            super("seqmix-" + index);
+            this.team = team;
+            setDaemon(true);
         }
 
         @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                body.accept(lo);
-                return;
+        public void run() {
+            team.work(this);
+        }
+    }
+
+    /** One job at a time: the caller publishes (body, n), workers and caller drain the item counter. */
+    private static final class Team {
+        private static final long SPIN_NANOS = 100_000;
+
+        private final Worker[] workers;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger running = new AtomicInteger();
+        private volatile IntConsumer body;
+        private volatile int n;
+        private volatile long generation;
+        private volatile boolean stopped;
+        private volatile Thread caller;
+        private volatile Throwable failure;
+
+        Team(int size) {
+            workers = new Worker[size];
+            for (int i = 0; i < size; i++) {
+                workers[i] = new Worker(this, i);
+                workers[i].start();
             }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new Range(body, lo, mid), new Range(body, mid, hi));
+        }
+
+        boolean tryRun(int count, IntConsumer job) {
+            // held by this thread: a nested call from an item the caller is running (the lock is reentrant)
+            if (lock.isHeldByCurrentThread() || !lock.tryLock()) return false;
+            try {
+                body = job;
+                n = count;
+                failure = null;
+                caller = Thread.currentThread();
+                next.set(0);
+                running.set(workers.length);
+                generation++; // volatile write: publishes the job
+                for (Worker w : workers) LockSupport.unpark(w);
+                drain();
+                long start = System.nanoTime();
+                while (running.get() != 0) {
+                    if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+                    else LockSupport.parkNanos(this, 50_000);
+                }
+                body = null;
+                Throwable f = failure;
+                if (f instanceof RuntimeException re) throw re;
+                if (f instanceof Error err) throw err;
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void drain() {
+            IntConsumer b = body;
+            int count = n;
+            for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                try {
+                    b.accept(i);
+                } catch (Throwable e) {
+                    if (failure == null) failure = e;
+                }
+            }
+        }
+
+        void work(Worker self) {
+            long seen = 0; // generation at construction: a job published before this thread starts is still seen
+            while (!stopped) {
+                long start = System.nanoTime();
+                while (generation == seen && !stopped) {
+                    if (System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+                    else LockSupport.park(this);
+                }
+                if (stopped) return;
+                seen = generation;
+                drain();
+                if (running.decrementAndGet() == 0) LockSupport.unpark(caller);
+            }
+        }
+
+        void stop() {
+            stopped = true;
+            for (Worker w : workers) LockSupport.unpark(w);
         }
     }
 }
