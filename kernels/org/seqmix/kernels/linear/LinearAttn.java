@@ -2,8 +2,6 @@ package org.seqmix.kernels.linear;
 
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
-import org.seqmix.kernels.VectorOps;
-import org.seqmix.kernels.VectorizationProvider;
 
 /**
  * The linear-attention family under fla's names: {@code linear_attn}, {@code simple_gla}, {@code lightning_attn},
@@ -160,7 +158,8 @@ public final class LinearAttn {
             float[] gd = g.data();
             for (int i = 0, n = g.numel(); i < n; i++) GlaProblem.checkGate("g", gd[g.offset() + i], i);
         }
-        VectorOps ops = VectorizationProvider.ops();
+        FusedRecurrent kernel = FusedRecurrent.get();
+        float[] work = RecurrentGla.work(K);
         float[] S = state.data(), od = o.data();
         for (int bh = 0; bh < B * H; bh++) {
             int h = bh % H;
@@ -169,7 +168,7 @@ public final class LinearAttn {
                 case HEAD -> g.data()[g.offset() + bh];
                 case CONSTANT -> lightningDecay(H, layerIdx, numLayers, h);
             };
-            RecurrentGla.updateHead(ops, K, V, q.data(), q.offset() + bh * K, k.data(), k.offset() + bh * K, v.data(), v.offset() + bh * V,
+            RecurrentGla.updateHead(kernel, work, K, V, q.data(), q.offset() + bh * K, k.data(), k.offset() + bh * K, v.data(), v.offset() + bh * V,
                     gs, gate == GlaProblem.Gate.KEY ? g.data() : null, gate == GlaProblem.Gate.KEY ? g.offset() + bh * K : 0, scale,
                     S, state.offset() + bh * K * V, keySum == null ? null : keySum.data(), keySum == null ? 0 : keySum.offset() + bh * K,
                     od, o.offset() + bh * V);

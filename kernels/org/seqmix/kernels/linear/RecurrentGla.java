@@ -2,31 +2,34 @@ package org.seqmix.kernels.linear;
 
 import org.seqmix.core.Parallel;
 import org.seqmix.core.Tensor;
-import org.seqmix.kernels.VectorOps;
 
 /**
  * Recurrent form: token by token with the [K, V] state, {@code S = diag(exp(g))·S + k vᵀ; o = Sᵀ(q·scale)}
  * (normalized linear attention also keeps the key sum z and divides o by {@code (q·scale)·z + 1e-10}).
- * {@link #updateHead} is the one-token kernel shared by the whole-sequence form and the allocation-free step.
+ * {@link #updateHead} is the one-token kernel shared by the whole-sequence form and the allocation-free step; its
+ * state pass is the {@link FusedRecurrent} kernel (one load and one store per state element per token).
  */
 final class RecurrentGla {
     private RecurrentGla() {}
+
+    /** Per-thread scratch of the step path (the exponentiated per-key decays); allocates only when K grows. */
+    private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     static GlaOutput run(GlaProblem p) {
         final int H = p.H, K = p.K, V = p.V;
         Tensor o = Tensor.zeros(p.B, p.T, H, V);
         Tensor fin = Tensor.zeros(p.N, H, K, V);
         Tensor zs = p.normalize ? Tensor.zeros(p.N, H, K) : null;
+        FusedRecurrent kernel = FusedRecurrent.get();
         Parallel.forRange(p.N * H, item -> {
             int n = item / H, h = item % H;
-            VectorOps ops = org.seqmix.kernels.VectorizationProvider.ops();
-            float[] S = new float[K * V], z = p.normalize ? new float[K] : null;
+            float[] S = new float[K * V], z = p.normalize ? new float[K] : null, work = new float[K];
             p.loadInitial(n, h, S, z);
             int bi = p.batch(n);
+            boolean key = p.gate == GlaProblem.Gate.KEY;
             for (int t = p.seqStart(n); t < p.seqEnd(n); t++) {
                 int r = p.row(bi, t, h);
-                boolean key = p.gate == GlaProblem.Gate.KEY;
-                updateHead(ops, K, V, p.q, p.qo + r * K, p.k, p.ko + r * K, p.v, p.vo + r * V,
+                updateHead(kernel, work, K, V, p.q, p.qo + r * K, p.k, p.ko + r * K, p.v, p.vo + r * V,
                         key ? 0f : p.scalarGate(bi, t, h), key ? p.g : null, p.go + r * K, p.scale, S, 0, z, 0,
                         o.data(), r * V);
             }
@@ -36,30 +39,32 @@ final class RecurrentGla {
         return new GlaOutput(o, fin, zs);
     }
 
+    /** Scratch of at least K floats for the calling thread. */
+    static float[] work(int K) {
+        float[][] w = WORK.get();
+        if (w[0].length < K) w[0] = new float[K];
+        return w[0];
+    }
+
     /**
      * One token of one head, in place on {@code S [K, V]} at {@code so}: decay by {@code exp(gk[go+i])} per key
      * row when {@code gk != null}, else by {@code exp(gScalar)}; add k vᵀ; write o = Sᵀ(q·scale) at {@code oo}
-     * (divided by (q·scale)·z + 1e-10 when {@code z != null}, z += k first). Allocates nothing.
+     * (divided by (q·scale)·z + 1e-10 when {@code z != null}, z += k first). {@code work} holds >= K floats.
+     * Allocates nothing.
      */
-    static void updateHead(VectorOps ops, int K, int V, float[] q, int qo, float[] k, int ko, float[] v, int vo,
+    static void updateHead(FusedRecurrent kernel, float[] work, int K, int V, float[] q, int qo, float[] k, int ko, float[] v, int vo,
                            float gScalar, float[] gk, int go, float scale, float[] S, int so, float[] z, int zo,
                            float[] o, int oo) {
         float decay = gk == null ? (float) Math.exp(gScalar) : 1f;
-        for (int i = 0; i < K; i++) {
-            float d = gk == null ? decay : (float) Math.exp(gk[go + i]);
-            if (d != 1f) ops.scale(d, S, so + i * V, V);
-            ops.axpy(k[ko + i], v, vo, S, so + i * V, V);
-        }
-        java.util.Arrays.fill(o, oo, oo + V, 0f);
-        float denom = 0f;
-        for (int i = 0; i < K; i++) {
-            float qi = q[qo + i] * scale;
-            ops.axpy(qi, S, so + i * V, o, oo, V);
-            if (z != null) {
+        kernel.token(S, so, K, V, decay, gk, go, work, k, ko, v, vo, 1f, q, qo, scale, o, oo);
+        if (z != null) {
+            float denom = 0f;
+            for (int i = 0; i < K; i++) {
                 z[zo + i] += k[ko + i];
-                denom += qi * z[zo + i];
+                denom += q[qo + i] * scale * z[zo + i];
             }
+            float inv = 1f / (denom + 1e-10f);
+            for (int j = 0; j < V; j++) o[oo + j] *= inv;
         }
-        if (z != null) ops.scale(1f / (denom + 1e-10f), o, oo, V);
     }
 }

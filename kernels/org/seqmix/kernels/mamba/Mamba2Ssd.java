@@ -7,6 +7,7 @@ import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.Gemm;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
+import org.seqmix.kernels.linear.FusedRecurrent;
 
 /**
  * Mamba-2 state space duality (SSD), chunked, as mamba_ssm's {@code mamba_chunk_scan_combined}
@@ -48,63 +49,109 @@ public final class Mamba2Ssd {
     public static Result chunkScanCombined(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, int chunkSize, Tensor D, Tensor z,
                                            Tensor dtBias, boolean dtSoftplus, Tensor initialState, boolean outputFinalState,
                                            int[] cuSeqlens) {
-        Shapes.checkRank("x", x, 4, "B, T, H, P");
-        int b = x.dim(0), t = x.dim(1), h = x.dim(2), p = x.dim(3);
-        Shapes.positive("B (batch)", b);
-        Shapes.positive("H (heads)", h);
-        Shapes.positive("P (headdim)", p);
         Shapes.positive("chunk_size", chunkSize);
-        Shapes.checkNamed("dt", dt, "B, T, H", b, t, h);
-        Shapes.checkRank("B", B, 4, "B, T, G, N");
-        int g = B.dim(2), n = B.dim(3);
-        Shapes.positive("G (ngroups)", g);
-        Shapes.positive("N (d_state)", n);
-        Shapes.checkNamed("B", B, "B, T, G, N", b, t, g, n);
-        Shapes.checkNamed("C", C, "B, T, G, N", b, t, g, n);
-        Shapes.divisible("H (heads)", h, "G (ngroups)", g);
-        checkHeadParams(h, p, A, D, dtBias);
-        if (z != null) Shapes.checkNamed("z", z, "B, T, H, P", b, t, h, p);
-        int seqs = b;
-        if (cuSeqlens != null) {
-            Shapes.require(b == 1, "cu_seqlens: expected batch size 1 (packed sequences), got x of shape " + java.util.Arrays.toString(x.shape()));
-            Shapes.checkCuSeqlens(cuSeqlens, t);
-            seqs = cuSeqlens.length - 1;
-        }
-        if (initialState != null) Shapes.checkNamed("initial_state", initialState, "N, H, P, N_state", seqs, h, p, n);
-        Shapes.allFinite("dt", dt);
-
-        float[] xa = Checks.flat(x), dta = Checks.flat(dt);
-        float[] ba = Checks.flat(B), ca = Checks.flat(C);
-        float[] za = z == null ? null : Checks.flat(z);
-        float[] aa = A.contiguous().toArray(), bias = dtBias == null ? null : dtBias.contiguous().toArray();
-        float[] da = D == null ? null : D.contiguous().toArray();
-        boolean dPerChannel = D != null && D.rank() == 2;
-        float[] init = initialState == null ? null : initialState.contiguous().toArray();
-        Tensor y = Tensor.zeros(b, t, h, p);
-        Tensor fin = outputFinalState ? Tensor.zeros(seqs, h, p, n) : null;
-        float[] ya = y.data();
+        Call c = Call.of(x, dt, A, B, C, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens);
+        int h = c.h, p = c.p, n = c.n, g = c.g, t = c.t;
+        float[] ya = c.y.data();
         int headsPerGroup = h / g;
         // an item is (sequence, group, block of heads of that group): the block shares one C Bᵀ per chunk.
         // The blocking is fixed (not thread-dependent), and every head computes the same either way.
         int blocksPerGroup = (headsPerGroup + HEADS_PER_ITEM - 1) / HEADS_PER_ITEM;
         int itemsPerSeq = g * blocksPerGroup;
-        Parallel.forRange(seqs * itemsPerSeq, item -> {
+        Parallel.forRange(c.seqs * itemsPerSeq, item -> {
             int s = item / itemsPerSeq, gg = (item % itemsPerSeq) / blocksPerGroup, blk = item % blocksPerGroup;
             int h0 = gg * headsPerGroup + blk * HEADS_PER_ITEM, h1 = Math.min(h0 + HEADS_PER_ITEM, (gg + 1) * headsPerGroup);
-            int bi = cuSeqlens == null ? s : 0;
-            int t0 = cuSeqlens == null ? 0 : cuSeqlens[s];
-            int t1 = cuSeqlens == null ? t : cuSeqlens[s + 1];
+            int bi = c.batch(s), t0 = c.start(s), t1 = c.end(s);
             float[][] states = new float[h1 - h0][p * n];
-            if (init != null) {
-                for (int hh = h0; hh < h1; hh++) System.arraycopy(init, (s * h + hh) * p * n, states[hh - h0], 0, p * n);
+            if (c.init != null) {
+                for (int hh = h0; hh < h1; hh++) System.arraycopy(c.init, (s * h + hh) * p * n, states[hh - h0], 0, p * n);
             }
-            new Item(xa, dta, ba, ca, ya, t, h, p, g, n, chunkSize, aa, bias, dtSoftplus).run(bi, gg, h0, h1, t0, t1, states);
+            new Item(c.xa, c.dta, c.ba, c.ca, ya, t, h, p, g, n, chunkSize, c.aa, c.bias, dtSoftplus).run(bi, gg, h0, h1, t0, t1, states);
             for (int hh = h0; hh < h1; hh++) {
-                skipAndGate(xa, za, ya, da, dPerChannel, bi, hh, t0, t1, t, h, p);
-                if (fin != null) System.arraycopy(states[hh - h0], 0, fin.data(), (s * h + hh) * p * n, p * n);
+                skipAndGate(c.xa, c.za, ya, c.da, c.dPerChannel, bi, hh, t0, t1, t, h, p);
+                if (c.fin != null) System.arraycopy(states[hh - h0], 0, c.fin.data(), (s * h + hh) * p * n, p * n);
             }
         });
-        return new Result(y, fin);
+        return new Result(c.y, c.fin);
+    }
+
+    /**
+     * The recurrent form over a whole sequence (the {@code selective_state_update} recurrence token by token), same
+     * arguments and result as {@link #chunkScanCombined} without the chunk size. Each (sequence, head) item keeps its
+     * state transposed, {@code [N, P]}, so one {@link FusedRecurrent} pass per token decays, updates and reads out
+     * the state vectorised over P with no horizontal sum; parallel over sequence x head, bit-identical for any
+     * thread count.
+     */
+    public static Result recurrent(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z, Tensor dtBias,
+                                   boolean dtSoftplus, Tensor initialState, boolean outputFinalState, int[] cuSeqlens) {
+        Call c = Call.of(x, dt, A, B, C, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens);
+        int h = c.h, p = c.p, n = c.n, t = c.t, g = c.g;
+        int headsPerGroup = h / g;
+        float[] ya = c.y.data();
+        FusedRecurrent kernel = FusedRecurrent.get();
+        Parallel.forRange(c.seqs * h, item -> {
+            int s = item / h, hh = item % h, gg = hh / headsPerGroup;
+            int bi = c.batch(s), t0 = c.start(s), t1 = c.end(s);
+            float[] st = new float[n * p];
+            if (c.init != null) transpose(c.init, (s * h + hh) * p * n, p, n, st, 0);
+            float a = c.aa[hh], bb = c.bias == null ? 0f : c.bias[hh];
+            for (int tt = t0; tt < t1; tt++) {
+                float dtp = dtPrime(c.dta[(bi * t + tt) * h + hh], bb, dtSoftplus);
+                int bo = ((bi * t + tt) * g + gg) * n, xo = ((bi * t + tt) * h + hh) * p;
+                // Sᵀ = exp(dt' A) Sᵀ + B (dt' x)ᵀ;  y = (Sᵀ)ᵀ C
+                kernel.token(st, 0, n, p, (float) Math.exp(dtp * a), null, 0, null, c.ba, bo, c.xa, xo, dtp, c.ca, bo, 1f, ya, xo);
+            }
+            skipAndGate(c.xa, c.za, ya, c.da, c.dPerChannel, bi, hh, t0, t1, t, h, p);
+            if (c.fin != null) transpose(st, 0, n, p, c.fin.data(), (s * h + hh) * p * n);
+        });
+        return new Result(c.y, c.fin);
+    }
+
+    /** out[c * rows + r] = in[r * cols + c]: a [rows, cols] block transposed. */
+    private static void transpose(float[] in, int io, int rows, int cols, float[] out, int oo) {
+        for (int r = 0; r < rows; r++) {
+            for (int col = 0; col < cols; col++) out[oo + col * rows + r] = in[io + r * cols + col];
+        }
+    }
+
+    /** One validated call: sizes, flat inputs, the output and final-state tensors. */
+    private record Call(int b, int t, int h, int p, int g, int n, int seqs, int[] cu, float[] xa, float[] dta, float[] ba, float[] ca,
+                        float[] za, float[] aa, float[] bias, float[] da, boolean dPerChannel, float[] init, Tensor y, Tensor fin) {
+        static Call of(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z, Tensor dtBias, boolean dtSoftplus,
+                       Tensor initialState, boolean outputFinalState, int[] cuSeqlens) {
+            Shapes.checkRank("x", x, 4, "B, T, H, P");
+            int b = x.dim(0), t = x.dim(1), h = x.dim(2), p = x.dim(3);
+            Shapes.positive("B (batch)", b);
+            Shapes.positive("H (heads)", h);
+            Shapes.positive("P (headdim)", p);
+            Shapes.checkNamed("dt", dt, "B, T, H", b, t, h);
+            Shapes.checkRank("B", B, 4, "B, T, G, N");
+            int g = B.dim(2), n = B.dim(3);
+            Shapes.positive("G (ngroups)", g);
+            Shapes.positive("N (d_state)", n);
+            Shapes.checkNamed("B", B, "B, T, G, N", b, t, g, n);
+            Shapes.checkNamed("C", C, "B, T, G, N", b, t, g, n);
+            Shapes.divisible("H (heads)", h, "G (ngroups)", g);
+            checkHeadParams(h, p, A, D, dtBias);
+            if (z != null) Shapes.checkNamed("z", z, "B, T, H, P", b, t, h, p);
+            int seqs = b;
+            if (cuSeqlens != null) {
+                Shapes.require(b == 1, "cu_seqlens: expected batch size 1 (packed sequences), got x of shape " + java.util.Arrays.toString(x.shape()));
+                Shapes.checkCuSeqlens(cuSeqlens, t);
+                seqs = cuSeqlens.length - 1;
+            }
+            if (initialState != null) Shapes.checkNamed("initial_state", initialState, "N, H, P, N_state", seqs, h, p, n);
+            Shapes.allFinite("dt", dt);
+            return new Call(b, t, h, p, g, n, seqs, cuSeqlens == null ? null : cuSeqlens.clone(), Checks.flat(x), Checks.flat(dt),
+                    Checks.flat(B), Checks.flat(C), z == null ? null : Checks.flat(z), A.contiguous().toArray(),
+                    dtBias == null ? null : dtBias.contiguous().toArray(), D == null ? null : D.contiguous().toArray(),
+                    D != null && D.rank() == 2, initialState == null ? null : initialState.contiguous().toArray(),
+                    Tensor.zeros(b, t, h, p), outputFinalState ? Tensor.zeros(seqs, h, p, n) : null);
+        }
+
+        int batch(int s) { return cu == null ? s : 0; }
+        int start(int s) { return cu == null ? 0 : cu[s]; }
+        int end(int s) { return cu == null ? t : cu[s + 1]; }
     }
 
     static void checkHeadParams(int h, int p, Tensor A, Tensor D, Tensor dtBias) {
