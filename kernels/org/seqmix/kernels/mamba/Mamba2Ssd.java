@@ -195,7 +195,7 @@ public final class Mamba2Ssd {
         final float[] xa, dta, ba, ca, ya, aa, bias;
         final int t, h, p, g, n, cs;
         final boolean softplus;
-        final float[] dtp, cum, cb, m, xw;
+        final float[] dtp, cum, ex, cb, m, xw;
 
         Item(float[] xa, float[] dta, float[] ba, float[] ca, float[] ya, int t, int h, int p, int g, int n, int cs,
              float[] aa, float[] bias, boolean softplus) {
@@ -205,6 +205,7 @@ public final class Mamba2Ssd {
             int c = Math.min(cs, Math.max(t, 1));
             dtp = new float[c];
             cum = new float[c];
+            ex = new float[c];
             cb = new float[c * c];
             m = new float[c * c];
             xw = new float[c * p];
@@ -230,18 +231,25 @@ public final class Mamba2Ssd {
                     int xo = ((bi * t + c0) * h + hh) * p;
                     // Y_off = diag(exp(cum)) C S0ᵀ: the contribution of the state entering the chunk
                     Gemm.sgemm(false, true, lc, p, n, 1f, ca, bo, ldb, state, 0, n, 0f, ya, xo, ldx);
-                    for (int i = 0; i < lc; i++) ops.scale((float) Math.exp(cum[i]), ya, xo + i * ldx, p);
-                    // M = C Bᵀ ∘ L ∘ dt' (lower triangular), then Y_diag = M X accumulated onto Y_off
+                    ops.exp(cum, 0, ex, 0, lc);
+                    for (int i = 0; i < lc; i++) ops.scale(ex[i], ya, xo + i * ldx, p);
+                    // M = C Bᵀ ∘ L ∘ dt' (lower triangular; exponents <= 0, one vector exp per row), then Y_diag = M X
+                    // accumulated onto Y_off
                     for (int i = 0; i < lc; i++) {
-                        for (int j = 0; j <= i; j++) m[i * lc + j] = cb[i * lc + j] * ((float) Math.exp(cum[i] - cum[j]) * dtp[j]);
-                        for (int j = i + 1; j < lc; j++) m[i * lc + j] = 0f;
+                        for (int j = 0; j <= i; j++) ex[j] = cum[i] - cum[j];
+                        ops.exp(ex, 0, ex, 0, i + 1);
+                        ops.mul(ex, 0, dtp, 0, ex, 0, i + 1);
+                        ops.mul(cb, i * lc, ex, 0, m, i * lc, i + 1);
+                        java.util.Arrays.fill(m, i * lc + i + 1, (i + 1) * lc, 0f);
                     }
                     Gemm.sgemm(false, false, lc, p, lc, 1f, m, 0, lc, xa, xo, ldx, 1f, ya, xo, ldx);
                     // S = exp(cum_last) S0 + (X ∘ exp(cum_last - cum) dt')ᵀ B
                     float last = cum[lc - 1];
+                    for (int j = 0; j < lc; j++) ex[j] = last - cum[j];
+                    ops.exp(ex, 0, ex, 0, lc);
                     for (int j = 0; j < lc; j++) {
-                        float w = (float) Math.exp(last - cum[j]) * dtp[j];
-                        for (int q = 0; q < p; q++) xw[j * p + q] = w * xa[xo + j * ldx + q];
+                        System.arraycopy(xa, xo + j * ldx, xw, j * p, p);
+                        ops.scale(ex[j] * dtp[j], xw, j * p, p);
                     }
                     Gemm.sgemm(true, false, p, n, lc, 1f, xw, 0, p, ba, bo, ldb, (float) Math.exp(last), state, 0, n);
                 }
