@@ -33,6 +33,33 @@ public final class Mamba2Ssd {
     public record Result(Tensor y, Tensor finalState) {}
 
     /**
+     * Mamba-2 in the faster form for the shape (the rule {@link #prefersChunk}, measured: docs/mamba.md,
+     * "Performance"); same arguments as {@link #chunkScanCombined}, whose {@code chunkSize} the chunk form uses.
+     */
+    public static Result forward(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, int chunkSize, Tensor D, Tensor z,
+                                 Tensor dtBias, boolean dtSoftplus, Tensor initialState, boolean outputFinalState, int[] cuSeqlens) {
+        Shapes.positive("chunk_size", chunkSize);
+        Shapes.checkRank("x", x, 4, "B, T, H, P");
+        Shapes.checkRank("B", B, 4, "B, T, G, N");
+        int seqs = cuSeqlens == null ? 1 : Math.max(1, cuSeqlens.length - 1);
+        return prefersChunk(x.dim(1) / seqs, x.dim(3), B.dim(3), chunkSize)
+                ? chunkScanCombined(x, dt, A, B, C, chunkSize, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens)
+                : recurrent(x, dt, A, B, C, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens);
+    }
+
+    /**
+     * Whether {@link #forward} runs the chunk form: per token and head the chunk form does about
+     * {@code 4PN + 2QP} flops in small GEMMs, the fused recurrent form {@code 4PN} in one pass over a state that
+     * stays in L1 / L2; measured, the recurrent form wins for every state up to P·N = 128·128 (see docs/mamba.md).
+     */
+    public static boolean prefersChunk(int tokensPerSeq, int P, int N, int chunkSize) {
+        return (long) P * N > CHUNK_MIN_STATE && tokensPerSeq >= chunkSize;
+    }
+
+    /** State size P·N above which {@link #forward} picks the chunk form. */
+    public static final int CHUNK_MIN_STATE = 128 * 128;
+
+    /**
      * @param x {@code [B, T, H, P]}
      * @param dt {@code [B, T, H]} raw time steps; {@code dt' = softplus(dt + dt_bias)} when {@code dtSoftplus}
      * @param A {@code [H]}, finite and {@code <= 0} (mamba_ssm's {@code -exp(A_log)})
