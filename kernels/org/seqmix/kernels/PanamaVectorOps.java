@@ -1,0 +1,324 @@
+package org.seqmix.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link VectorOps} on {@code jdk.incubator.vector} with the preferred species (8 floats on AVX2). Loaded only by
+ * reflection from {@link VectorizationProvider} when the module is present, so the jar runs without it.
+ * Vector loops with scalar tails; reductions use several accumulators to hide FMA latency. Transcendentals use
+ * our own polynomial {@link #expV} / {@link #log1pUnit} so results do not depend on SVML availability.
+ */
+final class PanamaVectorOps implements VectorOps {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+
+    // exp: x = n ln2 + r with ln2 split (Cody-Waite) so n*LN2_HI is exact for |n| <= 2^9
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float EXP_HI = 88.72283935546875f;   // above: +Inf
+    private static final float EXP_LO = -87.33654475f;       // below: 0 (result would be subnormal)
+    private static final float ROUND = 12582912f;             // 1.5 * 2^23: adding it rounds to an integer
+
+    private static FloatVector bc(float v) { return FloatVector.broadcast(S, v); }
+
+    @Override public String name() { return "panama (" + S.vectorBitSize() + "-bit, " + L + " floats)"; }
+    @Override public int lanes() { return L; }
+
+    /** Vector exp: Cephes-style minimax polynomial of degree 7 in r, |r| <= ln2/2; scale by 2^n in two halves. */
+    static FloatVector expV(FloatVector x) {
+        FloatVector xc = x.max(EXP_LO - 1f).min(EXP_HI + 1f);
+        FloatVector nf = xc.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = nf.fma(bc(-LN2_HI), xc);
+        r = nf.fma(bc(-LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
+        p = p.fma(r, bc(1.3981999507e-3f));
+        p = p.fma(r, bc(8.3334519073e-3f));
+        p = p.fma(r, bc(4.1665795894e-2f));
+        p = p.fma(r, bc(1.6666665459e-1f));
+        p = p.fma(r, bc(5.0000001201e-1f));
+        p = p.mul(r.mul(r)).add(r).add(1f);
+        IntVector n = (IntVector) nf.convert(VectorOperators.F2I, 0);
+        IntVector n1 = n.lanewise(VectorOperators.ASHR, 1);
+        IntVector n2 = n.sub(n1);
+        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector y = p.mul(s1).mul(s2);
+        y = y.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+        y = y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
+        return y.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /** log(1 + y) for y in [0, 1]: Cephes logf polynomial on u = 1 + y, corrected for the rounding of u. */
+    static FloatVector log1pUnit(FloatVector y) {
+        FloatVector u = y.add(1f);
+        VectorMask<Float> big = u.compare(VectorOperators.GT, 1.41421356f);
+        FloatVector m = u.blend(u.mul(0.5f), big);
+        FloatVector e = FloatVector.zero(S).blend(1f, big);
+        FloatVector x = m.sub(1f);
+        FloatVector z = x.mul(x);
+        FloatVector p = FloatVector.broadcast(S, 7.0376836292e-2f);
+        p = p.fma(x, bc(-1.1514610310e-1f));
+        p = p.fma(x, bc(1.1676998740e-1f));
+        p = p.fma(x, bc(-1.2420140846e-1f));
+        p = p.fma(x, bc(1.4249322787e-1f));
+        p = p.fma(x, bc(-1.6668057665e-1f));
+        p = p.fma(x, bc(2.0000714765e-1f));
+        p = p.fma(x, bc(-2.4999993993e-1f));
+        p = p.fma(x, bc(3.3333331174e-1f));
+        FloatVector t = x.mul(z).mul(p);
+        t = e.fma(bc(LN2_LO), t);
+        t = z.fma(bc(-0.5f), t);
+        FloatVector lg = x.add(t);
+        lg = e.fma(bc(LN2_HI), lg);
+        // u = 1 + y was rounded: log(1+y) ~= log(u) - ((u - 1) - y) / u
+        return lg.sub(u.sub(1f).sub(y).div(u));
+    }
+
+    /** log(1 + exp(x)) without the > 20 cut: max(x, 0) + log1p(exp(-|x|)). */
+    private static FloatVector softplusV(FloatVector x) {
+        FloatVector ax = x.abs();
+        return x.max(0f).add(log1pUnit(expV(ax.neg())));
+    }
+
+    @Override
+    public float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        int i = 0;
+        for (; i + 4 * L <= n; i += 4 * L) {
+            s0 = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), s0);
+            s1 = FloatVector.fromArray(S, a, ao + i + L).fma(FloatVector.fromArray(S, b, bo + i + L), s1);
+            s2 = FloatVector.fromArray(S, a, ao + i + 2 * L).fma(FloatVector.fromArray(S, b, bo + i + 2 * L), s2);
+            s3 = FloatVector.fromArray(S, a, ao + i + 3 * L).fma(FloatVector.fromArray(S, b, bo + i + 3 * L), s3);
+        }
+        for (; i + L <= n; i += L) {
+            s0 = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), s0);
+        }
+        float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s = Math.fma(a[ao + i], b[bo + i], s);
+        return s;
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) {
+            FloatVector.fromArray(S, x, xo + i).fma(bc(alpha), FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) y[yo + i] = Math.fma(alpha, x[xo + i], y[yo + i]);
+    }
+
+    @Override
+    public void scaleAdd(float alpha, float[] y, int yo, float[] x, int xo, int n) {
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) {
+            FloatVector.fromArray(S, y, yo + i).fma(bc(alpha), FloatVector.fromArray(S, x, xo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) y[yo + i] = Math.fma(alpha, y[yo + i], x[xo + i]);
+    }
+
+    @Override
+    public void scale(float alpha, float[] x, int xo, int n) {
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) FloatVector.fromArray(S, x, xo + i).mul(alpha).intoArray(x, xo + i);
+        for (; i < n; i++) x[xo + i] *= alpha;
+    }
+
+    @Override
+    public void add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) {
+            FloatVector.fromArray(S, a, ao + i).add(FloatVector.fromArray(S, b, bo + i)).intoArray(out, oo + i);
+        }
+        for (; i < n; i++) out[oo + i] = a[ao + i] + b[bo + i];
+    }
+
+    @Override
+    public void mul(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) {
+            FloatVector.fromArray(S, a, ao + i).mul(FloatVector.fromArray(S, b, bo + i)).intoArray(out, oo + i);
+        }
+        for (; i < n; i++) out[oo + i] = a[ao + i] * b[bo + i];
+    }
+
+    @Override
+    public void fma(float[] a, int ao, float[] b, int bo, float[] c, int co, int n) {
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) {
+            FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), FloatVector.fromArray(S, c, co + i))
+                    .intoArray(c, co + i);
+        }
+        for (; i < n; i++) c[co + i] = Math.fma(a[ao + i], b[bo + i], c[co + i]);
+    }
+
+    @Override
+    public float sum(float[] a, int ao, int n) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        int i = 0;
+        for (; i + 4 * L <= n; i += 4 * L) {
+            s0 = s0.add(FloatVector.fromArray(S, a, ao + i));
+            s1 = s1.add(FloatVector.fromArray(S, a, ao + i + L));
+            s2 = s2.add(FloatVector.fromArray(S, a, ao + i + 2 * L));
+            s3 = s3.add(FloatVector.fromArray(S, a, ao + i + 3 * L));
+        }
+        for (; i + L <= n; i += L) s0 = s0.add(FloatVector.fromArray(S, a, ao + i));
+        float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += a[ao + i];
+        return s;
+    }
+
+    @Override
+    public float max(float[] a, int ao, int n) {
+        FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0;
+        int i = 0;
+        for (; i + 2 * L <= n; i += 2 * L) {
+            m0 = m0.max(FloatVector.fromArray(S, a, ao + i));
+            m1 = m1.max(FloatVector.fromArray(S, a, ao + i + L));
+        }
+        for (; i + L <= n; i += L) m0 = m0.max(FloatVector.fromArray(S, a, ao + i));
+        float m = m0.max(m1).reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) m = Math.max(m, a[ao + i]);
+        return m;
+    }
+
+    @Override
+    public float sumSquares(float[] a, int ao, int n) {
+        return dot(a, ao, a, ao, n);
+    }
+
+    @Override
+    public void exp(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) expV(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            expV(FloatVector.fromArray(S, x, xo + i, m)).intoArray(out, oo + i, m);
+        }
+    }
+
+    @Override
+    public float softmax(float[] x, int xo, int n) {
+        float mx = max(x, xo, n);
+        if (mx == Float.NEGATIVE_INFINITY) {
+            java.util.Arrays.fill(x, xo, xo + n, 0f);
+            return 0f;
+        }
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) {
+            FloatVector e = expV(FloatVector.fromArray(S, x, xo + i).sub(mx));
+            e.intoArray(x, xo + i);
+            acc = acc.add(e);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector e = expV(FloatVector.fromArray(S, x, xo + i, m).sub(mx));
+            e.intoArray(x, xo + i, m);
+            acc = acc.add(e, m);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        scale(1f / s, x, xo, n);
+        return s;
+    }
+
+    @Override
+    public void sigmoid(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) sig(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            sig(FloatVector.fromArray(S, x, xo + i, m)).intoArray(out, oo + i, m);
+        }
+    }
+
+    /** 1 / (1 + exp(-x)); exp overflow to +Inf gives exactly 0, as the scalar floor. */
+    static FloatVector sig(FloatVector x) {
+        return FloatVector.broadcast(S, 1f).div(expV(x.neg()).add(1f));
+    }
+
+    @Override
+    public void logsigmoid(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) logsig(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            logsig(FloatVector.fromArray(S, x, xo + i, m)).intoArray(out, oo + i, m);
+        }
+    }
+
+    /** min(x, 0) - log1p(exp(-|x|)). */
+    private static FloatVector logsig(FloatVector x) {
+        return x.min(0f).sub(log1pUnit(expV(x.abs().neg())));
+    }
+
+    @Override
+    public void silu(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            v.mul(sig(v)).intoArray(out, oo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            v.mul(sig(v)).intoArray(out, oo + i, m);
+        }
+    }
+
+    @Override
+    public void softplus(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) softplusCut(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            softplusCut(FloatVector.fromArray(S, x, xo + i, m)).intoArray(out, oo + i, m);
+        }
+    }
+
+    /** torch's softplus: x itself above 20. */
+    private static FloatVector softplusCut(FloatVector x) {
+        return softplusV(x).blend(x, x.compare(VectorOperators.GT, 20f));
+    }
+
+    @Override
+    public void rmsNorm(float[] x, int xo, float[] weight, int wo, float eps, float[] out, int oo, int n) {
+        float r = (float) (1.0 / Math.sqrt(sumSquares(x, xo, n) / n + eps));
+        if (weight == null) {
+            int i = 0;
+            for (int u = S.loopBound(n); i < u; i += L) FloatVector.fromArray(S, x, xo + i).mul(r).intoArray(out, oo + i);
+            for (; i < n; i++) out[oo + i] = x[xo + i] * r;
+            return;
+        }
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) {
+            FloatVector.fromArray(S, x, xo + i).mul(r).mul(FloatVector.fromArray(S, weight, wo + i)).intoArray(out, oo + i);
+        }
+        for (; i < n; i++) out[oo + i] = x[xo + i] * r * weight[wo + i];
+    }
+
+    @Override
+    public void gatedRmsNorm(float[] x, int xo, float[] gate, int go, float[] weight, int wo, float eps, float[] out, int oo, int n) {
+        float r = (float) (1.0 / Math.sqrt(sumSquares(x, xo, n) / n + eps));
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) {
+            FloatVector g = FloatVector.fromArray(S, gate, go + i);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i).mul(r);
+            if (weight != null) v = v.mul(FloatVector.fromArray(S, weight, wo + i));
+            v.mul(g.mul(sig(g))).intoArray(out, oo + i);
+        }
+        for (; i < n; i++) {
+            out[oo + i] = x[xo + i] * r * (weight == null ? 1f : weight[wo + i]) * Activations.silu(gate[go + i]);
+        }
+    }
+
+    @Override
+    public void l2Normalize(float[] x, int xo, float eps, int n) {
+        float r = (float) (1.0 / Math.sqrt(sumSquares(x, xo, n) + eps));
+        scale(r, x, xo, n);
+    }
+}

@@ -1,0 +1,196 @@
+package org.seqmix.kernels.deltarule;
+
+import org.seqmix.core.Parallel;
+import org.seqmix.core.Tensor;
+import org.seqmix.kernels.Gemm;
+import org.seqmix.kernels.VectorOps;
+import org.seqmix.kernels.VectorizationProvider;
+
+/**
+ * Chunkwise form (fla's {@code chunk_gated_delta_rule} / {@code chunk_kda}, WY/UT representation). Per chunk of
+ * L <= C tokens with G = within-chunk cumulative log decay (per key channel; a scalar gate is broadcast):
+ * <pre>
+ *   M_tj = Σ_c b_tc k_tc k_jc exp(G_tc - G_jc)  (j < t),   A = (I + M)^-1   (forward substitution)
+ *   U = A (w∘V),  W = A (exp(G)∘b∘K),  V_new = U - W S
+ *   O = (scale·Q∘exp(G)) S + P V_new,  P_tj = scale Σ_c q_tc k_jc exp(G_tc - G_jc)  (j <= t)
+ *   S = diag(exp(G_last)) S + (K∘exp(G_last - G))ᵀ V_new
+ * </pre>
+ * Every exponent used is <= 0: scalar gates use exp(G_t - G_j) directly; channel gates compute the
+ * off-diagonal 16x16 blocks of M and P as GEMMs with the last token r of the earlier block as reference
+ * (exp(G_t - G_r) and exp(G_r - G_j) are both <= 1) and the diagonal blocks element by element.
+ */
+final class ChunkDeltaRule {
+    /** Sub-block size for channel-wise decays. */
+    static final int SUB = 16;
+
+    private ChunkDeltaRule() {}
+
+    static DeltaRuleOutput run(Problem p, boolean outputFinalState, int chunkSize) {
+        int kd = p.kd, vd = p.vd, hv = p.hv;
+        Tensor o = Tensor.zeros(p.b, p.t, hv, vd);
+        Tensor fin = Tensor.zeros(p.n, hv, kd, vd);
+        float[] oa = o.data(), fa = fin.data();
+        Tensor init = p.initialState;
+        Parallel.forRange(p.n * hv, item -> {
+            int so = item * kd * vd;
+            if (init != null) System.arraycopy(init.data(), init.offset() + so, fa, so, kd * vd);
+            new Worker(p, Math.min(chunkSize, Math.max(1, p.seqLen(item / hv)))).sequence(item / hv, item % hv, fa, so, oa);
+        });
+        return new DeltaRuleOutput(o, outputFinalState ? fin : null);
+    }
+
+    /** Scratch of one (sequence, value head) item. */
+    private static final class Worker {
+        final Problem p;
+        final int c, kd, vd;
+        final float[] kc, qs, ab, gk, m, pm, a, rv, rk, u, w, kh, ci, xi, ex;
+        final VectorOps ops = VectorizationProvider.ops();
+
+        Worker(Problem p, int c) {
+            this.p = p;
+            this.c = c;
+            kd = p.kd;
+            vd = p.vd;
+            kc = new float[c * kd];
+            qs = new float[c * kd];
+            ab = new float[c * kd];
+            gk = new float[c * kd];
+            m = new float[c * c];
+            pm = new float[c * c];
+            a = new float[c * c];
+            rv = new float[c * vd];
+            rk = new float[c * kd];
+            u = new float[c * vd];
+            w = new float[c * kd];
+            kh = new float[c * kd];
+            ex = new float[c * kd];
+            ci = new float[SUB * kd];
+            xi = new float[SUB * kd];
+        }
+
+        void sequence(int seq, int head, float[] s, int so, float[] oa) {
+            int bi = p.batchOf(seq), start = p.seqStart(seq), len = p.seqLen(seq);
+            for (int c0 = 0; c0 < len; c0 += c) {
+                chunk(p.token(bi, start + c0), Math.min(c, len - c0), head, s, so, oa);
+            }
+        }
+
+        /** One chunk of l tokens starting at flat token tok0. */
+        private void chunk(int tok0, int l, int head, float[] s, int so, float[] oa) {
+            int hv = p.hv, qh = head / (p.hv / p.h);
+            // gather k, scale·q, a = b∘k, cumulative log decays G [l, K], write-gated values rv = w∘v
+            for (int t = 0; t < l; t++) {
+                int tok = tok0 + t, th = tok * hv + head, qk = (tok * p.h + qh) * kd;
+                for (int i = 0; i < kd; i++) {
+                    float kv = p.k[p.ko + qk + i];
+                    kc[t * kd + i] = kv;
+                    qs[t * kd + i] = p.scale * p.q[p.qo + qk + i];
+                    float bb = p.bk == null ? p.beta[p.betaO + th] : p.bk[p.bkO + th * kd + i];
+                    ab[t * kd + i] = bb * kv;
+                    float gi = p.g == null ? 0f : p.channelGate ? p.g[p.go + th * kd + i] : p.g[p.go + th];
+                    gk[t * kd + i] = (t == 0 ? 0f : gk[(t - 1) * kd + i]) + gi;
+                }
+                int vo = p.vo + th * vd;
+                for (int j = 0; j < vd; j++) {
+                    float ww = p.bk == null ? p.beta[p.betaO + th] : p.wv[p.wvO + th * vd + j];
+                    rv[t * vd + j] = ww * p.v[vo + j];
+                }
+            }
+            if (p.channelGate) pairwiseChannel(l);
+            else pairwiseScalar(l);
+            invertUnitLower(l);
+            // rk = exp(G)∘b∘k; qs <- exp(G)∘scale·q (after P was built from the plain qs)
+            int n = l * kd;
+            ops.exp(gk, 0, ex, 0, n);
+            ops.mul(ex, 0, ab, 0, rk, 0, n);
+            ops.mul(ex, 0, qs, 0, qs, 0, n);
+            Gemm.sgemm(false, false, l, vd, l, 1f, a, 0, c, rv, 0, vd, 0f, u, 0, vd);
+            Gemm.sgemm(false, false, l, kd, l, 1f, a, 0, c, rk, 0, kd, 0f, w, 0, kd);
+            // V_new = U - W S
+            Gemm.sgemm(false, false, l, vd, kd, -1f, w, 0, kd, s, so, vd, 1f, u, 0, vd);
+            // O = Q~ S + P V_new, written straight into o [B, T, HV, V] (row stride HV*V)
+            int oo = (tok0 * hv + head) * vd, ldo = hv * vd;
+            Gemm.sgemm(false, false, l, vd, kd, 1f, qs, 0, kd, s, so, vd, 0f, oa, oo, ldo);
+            Gemm.sgemm(false, false, l, vd, l, 1f, pm, 0, c, u, 0, vd, 1f, oa, oo, ldo);
+            // S = diag(exp(G_last)) S + (K∘exp(G_last - G))ᵀ V_new
+            int last = (l - 1) * kd;
+            for (int t = 0; t < l; t++) {
+                for (int i = 0; i < kd; i++) ex[t * kd + i] = gk[last + i] - gk[t * kd + i];
+            }
+            ops.exp(ex, 0, ex, 0, n);
+            ops.mul(ex, 0, kc, 0, kh, 0, n);
+            ops.exp(gk, last, ex, 0, kd);
+            for (int i = 0; i < kd; i++) ops.scale(ex[i], s, so + i * vd, vd);
+            Gemm.sgemm(true, false, kd, vd, l, 1f, kh, 0, kd, u, 0, vd, 1f, s, so, vd);
+        }
+
+        /** Scalar gate: M = (a Kᵀ)∘Γ strictly lower, P = (qs Kᵀ)∘Γ lower, Γ_tj = exp(G_t - G_j) <= 1. */
+        private void pairwiseScalar(int l) {
+            Gemm.sgemm(false, true, l, l, kd, 1f, ab, 0, kd, kc, 0, kd, 0f, m, 0, c);
+            Gemm.sgemm(false, true, l, l, kd, 1f, qs, 0, kd, kc, 0, kd, 0f, pm, 0, c);
+            for (int t = 0; t < l; t++) {
+                for (int j = 0; j < l; j++) {
+                    int x = t * c + j;
+                    if (j > t) {
+                        m[x] = 0f;
+                        pm[x] = 0f;
+                    } else {
+                        float gam = (float) Math.exp(gk[t * kd] - gk[j * kd]);
+                        m[x] = j == t ? 0f : m[x] * gam;
+                        pm[x] *= gam;
+                    }
+                }
+            }
+        }
+
+        /** Channel gates: off-diagonal SUB-blocks as GEMMs about a reference token, diagonal blocks exactly. */
+        private void pairwiseChannel(int l) {
+            java.util.Arrays.fill(m, 0f);
+            java.util.Arrays.fill(pm, 0f);
+            for (int i0 = 0; i0 < l; i0 += SUB) {
+                int i1 = Math.min(l, i0 + SUB), ni = i1 - i0;
+                for (int j0 = 0; j0 < i0; j0 += SUB) {
+                    int j1 = j0 + SUB, r = (j1 - 1) * kd;
+                    for (int j = j0; j < j1; j++) {
+                        for (int x = 0; x < kd; x++) ci[(j - j0) * kd + x] = kc[j * kd + x] * (float) Math.exp(gk[r + x] - gk[j * kd + x]);
+                    }
+                    for (int t = i0; t < i1; t++) {
+                        for (int x = 0; x < kd; x++) xi[(t - i0) * kd + x] = ab[t * kd + x] * (float) Math.exp(gk[t * kd + x] - gk[r + x]);
+                    }
+                    Gemm.sgemm(false, true, ni, SUB, kd, 1f, xi, 0, kd, ci, 0, kd, 0f, m, i0 * c + j0, c);
+                    for (int t = i0; t < i1; t++) {
+                        for (int x = 0; x < kd; x++) xi[(t - i0) * kd + x] = qs[t * kd + x] * (float) Math.exp(gk[t * kd + x] - gk[r + x]);
+                    }
+                    Gemm.sgemm(false, true, ni, SUB, kd, 1f, xi, 0, kd, ci, 0, kd, 0f, pm, i0 * c + j0, c);
+                }
+                for (int t = i0; t < i1; t++) {
+                    for (int j = i0; j <= t; j++) {
+                        float sm = 0f, sp = 0f;
+                        for (int x = 0; x < kd; x++) {
+                            float e = kc[j * kd + x] * (float) Math.exp(gk[t * kd + x] - gk[j * kd + x]);
+                            sm += ab[t * kd + x] * e;
+                            sp += qs[t * kd + x] * e;
+                        }
+                        if (j < t) m[t * c + j] = sm;
+                        pm[t * c + j] = sp;
+                    }
+                }
+            }
+        }
+
+        /** a = (I + M)^-1 for strictly lower M: row t = e_t - Σ_{j<t} M_tj a_j (forward substitution). */
+        private void invertUnitLower(int l) {
+            for (int t = 0; t < l; t++) {
+                int rt = t * c;
+                java.util.Arrays.fill(a, rt, rt + l, 0f);
+                a[rt + t] = 1f;
+                for (int j = 0; j < t; j++) {
+                    float mtj = m[rt + j];
+                    if (mtj == 0f) continue;
+                    int rj = j * c;
+                    for (int x = 0; x <= j; x++) a[rt + x] -= mtj * a[rj + x];
+                }
+            }
+        }
+    }
+}

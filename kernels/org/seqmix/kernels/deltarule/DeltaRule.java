@@ -1,0 +1,82 @@
+package org.seqmix.kernels.deltarule;
+
+import org.seqmix.core.Shapes;
+import org.seqmix.core.Tensor;
+
+/**
+ * The delta-rule family, token-major as flash-linear-attention: q, k {@code [B, T, H, K]}, v {@code [B, T, HV, V]}
+ * (HV a multiple of H; value head i reads query/key head i / (HV/H)), log-space decays g, beta in [0, 2],
+ * states {@code [B or N, HV, K, V]}. {@code scale} null means K^-0.5; {@code cuSeqlens} (B = 1) packs N
+ * sequences with one state each. Chunk forms take {@code chunkSize} (fla: 64); recurrent forms go token by token.
+ * All arguments are validated before anything is computed; the inputs are never modified.
+ */
+public final class DeltaRule {
+    /** fla's default chunk size. */
+    public static final int DEFAULT_CHUNK = 64;
+
+    private DeltaRule() {}
+
+    /** Gated delta rule (Gated DeltaNet), fla's {@code chunk_gated_delta_rule}; g {@code [B,T,HV]} or null (plain delta rule). */
+    public static DeltaRuleOutput chunkGatedDeltaRule(Tensor q, Tensor k, Tensor v, Tensor g, Tensor beta, Float scale,
+                                                      Tensor initialState, boolean outputFinalState, int[] cuSeqlens,
+                                                      boolean useQkL2normInKernel, int chunkSize) {
+        Shapes.positive("chunk_size", chunkSize);
+        Problem p = Problem.of(q, k, v, g, false, beta, null, null, scale, initialState, cuSeqlens, useQkL2normInKernel);
+        return ChunkDeltaRule.run(p, outputFinalState, chunkSize);
+    }
+
+    /** Token-by-token gated delta rule ({@code fused_recurrent_gated_delta_rule}). */
+    public static DeltaRuleOutput recurrentGatedDeltaRule(Tensor q, Tensor k, Tensor v, Tensor g, Tensor beta, Float scale,
+                                                          Tensor initialState, boolean outputFinalState, int[] cuSeqlens,
+                                                          boolean useQkL2normInKernel) {
+        Problem p = Problem.of(q, k, v, g, false, beta, null, null, scale, initialState, cuSeqlens, useQkL2normInKernel);
+        return RecurrentDeltaRule.run(p, outputFinalState, DeltaStepKernel.best());
+    }
+
+    /** Kimi Delta Attention (channel-wise decay g {@code [B,T,HV,K]}), fla's {@code chunk_kda}. */
+    public static DeltaRuleOutput chunkKda(Tensor q, Tensor k, Tensor v, Tensor g, Tensor beta, Float scale,
+                                           Tensor initialState, boolean outputFinalState, int[] cuSeqlens,
+                                           boolean useQkL2normInKernel, int chunkSize) {
+        Shapes.positive("chunk_size", chunkSize);
+        Shapes.require(g != null, "g: expected shape [B, T, HV, K], got null");
+        Problem p = Problem.of(q, k, v, g, true, beta, null, null, scale, initialState, cuSeqlens, useQkL2normInKernel);
+        return ChunkDeltaRule.run(p, outputFinalState, chunkSize);
+    }
+
+    /** Token-by-token KDA. */
+    public static DeltaRuleOutput recurrentKda(Tensor q, Tensor k, Tensor v, Tensor g, Tensor beta, Float scale,
+                                               Tensor initialState, boolean outputFinalState, int[] cuSeqlens,
+                                               boolean useQkL2normInKernel) {
+        Shapes.require(g != null, "g: expected shape [B, T, HV, K], got null");
+        Problem p = Problem.of(q, k, v, g, true, beta, null, null, scale, initialState, cuSeqlens, useQkL2normInKernel);
+        return RecurrentDeltaRule.run(p, outputFinalState, DeltaStepKernel.best());
+    }
+
+    /**
+     * Gated DeltaNet-2: {@code S = diag(exp(g)) S; v' = w∘v - Sᵀ(b∘k); S += k v'ᵀ; o = Sᵀ(q·scale)} with erase gate
+     * b {@code [B,T,HV,K]} and write gate w {@code [B,T,HV,V]} (both in [0, 2]); g {@code [B,T,HV,K]}.
+     */
+    public static DeltaRuleOutput chunkGdn2(Tensor q, Tensor k, Tensor v, Tensor g, Tensor b, Tensor w, Float scale,
+                                            Tensor initialState, boolean outputFinalState, int[] cuSeqlens,
+                                            boolean useQkL2normInKernel, int chunkSize) {
+        Shapes.positive("chunk_size", chunkSize);
+        requireGdn2(g, b, w);
+        Problem p = Problem.of(q, k, v, g, true, null, b, w, scale, initialState, cuSeqlens, useQkL2normInKernel);
+        return ChunkDeltaRule.run(p, outputFinalState, chunkSize);
+    }
+
+    /** Token-by-token Gated DeltaNet-2. */
+    public static DeltaRuleOutput recurrentGdn2(Tensor q, Tensor k, Tensor v, Tensor g, Tensor b, Tensor w, Float scale,
+                                                Tensor initialState, boolean outputFinalState, int[] cuSeqlens,
+                                                boolean useQkL2normInKernel) {
+        requireGdn2(g, b, w);
+        Problem p = Problem.of(q, k, v, g, true, null, b, w, scale, initialState, cuSeqlens, useQkL2normInKernel);
+        return RecurrentDeltaRule.run(p, outputFinalState, DeltaStepKernel.best());
+    }
+
+    private static void requireGdn2(Tensor g, Tensor b, Tensor w) {
+        Shapes.require(g != null, "g: expected shape [B, T, HV, K], got null");
+        Shapes.require(b != null, "b: expected shape [B, T, HV, K], got null");
+        Shapes.require(w != null, "w: expected shape [B, T, HV, V], got null");
+    }
+}
