@@ -4,18 +4,17 @@ import org.seqmix.core.Parallel;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Activations;
-import org.seqmix.kernels.VectorOps;
-import org.seqmix.kernels.VectorizationProvider;
 
 /**
  * Mamba-1 selective scan, as mamba_ssm's {@code selective_scan_ref} but token-major. Per channel d with state
  * {@code h [N]}: {@code delta' = softplus(delta + delta_bias)}, {@code h = exp(delta' A[d]) ∘ h + delta' u B_t},
  * {@code y = h·C_t + D[d] u}, times {@code silu(z)}. Each (batch, block of channels) item scans its tokens in
- * order, vectorised over N; items are independent, so results do not depend on the thread count.
+ * order with its state transposed to {@code [N, channels]}, one fused {@link ScanChannels} pass per token
+ * (vectorised across channels, no horizontal sum); items are independent, so results do not depend on the thread count.
  */
 public final class SelectiveScan {
     /** Channels per parallel item: enough work per task, still many tasks for long channel counts. */
-    private static final int CHANNEL_BLOCK = 16;
+    private static final int CHANNEL_BLOCK = 64;
 
     private SelectiveScan() {}
 
@@ -60,32 +59,40 @@ public final class SelectiveScan {
         Tensor y = Tensor.zeros(b, t, d);
         Tensor last = returnLastState ? Tensor.zeros(b, d, n) : null;
         float[] ya = y.data();
+        // A transposed to [N, D]: the kernel reads one row of channels per state index
+        float[] at = new float[n * d];
+        for (int ch = 0; ch < d; ch++) for (int k = 0; k < n; k++) at[k * d + ch] = aa[ch * n + k];
+        ScanChannels kernel = ScanChannels.get();
         int blocks = (d + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK;
         Parallel.forRange(b * blocks, item -> {
             int bi = item / blocks, d0 = (item % blocks) * CHANNEL_BLOCK, d1 = Math.min(d, d0 + CHANNEL_BLOCK);
             int w = d1 - d0;
-            VectorOps ops = VectorizationProvider.ops();
-            float[] state = new float[w * n];
-            if (init != null) System.arraycopy(init, (bi * d + d0) * n, state, 0, w * n);
-            float[] dA = new float[n];
+            // the block's state transposed, [N, w]: vectorised across channels
+            float[] st = new float[n * w], dl = new float[w], du = new float[w], yv = new float[w];
+            if (init != null) {
+                for (int c = 0; c < w; c++) for (int k = 0; k < n; k++) st[k * w + c] = init[(bi * d + d0 + c) * n + k];
+            }
             for (int tt = 0; tt < t; tt++) {
                 int row = (bi * t + tt) * d, bo = (bi * t + tt) * n;
                 for (int c = 0; c < w; c++) {
                     int ch = d0 + c;
-                    float dl = dla[row + ch] + (bias == null ? 0f : bias[ch]);
-                    if (deltaSoftplus) dl = Activations.softplus(dl);
-                    for (int k = 0; k < n; k++) dA[k] = dl * aa[ch * n + k];
-                    ops.exp(dA, 0, dA, 0, n);
-                    float uv = ua[row + ch];
-                    ops.mul(state, c * n, dA, 0, state, c * n, n);
-                    ops.axpy(dl * uv, ba, bo, state, c * n, n);
-                    float yv = ops.dot(state, c * n, ca, bo, n);
-                    if (dd != null) yv += dd[ch] * uv;
-                    if (za != null) yv *= Activations.silu(za[row + ch]);
-                    ya[row + ch] = yv;
+                    float x = dla[row + ch] + (bias == null ? 0f : bias[ch]);
+                    if (deltaSoftplus) x = Activations.softplus(x);
+                    dl[c] = x;
+                    du[c] = x * ua[row + ch];
+                }
+                kernel.token(st, w, n, dl, du, at, d0, d, ba, bo, ca, bo, yv);
+                for (int c = 0; c < w; c++) {
+                    int ch = d0 + c;
+                    float yc = yv[c];
+                    if (dd != null) yc += dd[ch] * ua[row + ch];
+                    if (za != null) yc *= Activations.silu(za[row + ch]);
+                    ya[row + ch] = yc;
                 }
             }
-            if (last != null) System.arraycopy(state, 0, last.data(), (bi * d + d0) * n, w * n);
+            if (last != null) {
+                for (int c = 0; c < w; c++) for (int k = 0; k < n; k++) last.data()[(bi * d + d0 + c) * n + k] = st[k * w + c];
+            }
         });
         return new Result(y, last);
     }
