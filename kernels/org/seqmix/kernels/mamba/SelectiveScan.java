@@ -4,6 +4,8 @@ import org.seqmix.core.Parallel;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Activations;
+import org.seqmix.kernels.VectorOps;
+import org.seqmix.kernels.VectorizationProvider;
 
 /**
  * Mamba-1 selective scan, as mamba_ssm's {@code selective_scan_ref} but token-major. Per channel d with state
@@ -72,23 +74,21 @@ public final class SelectiveScan {
             if (init != null) {
                 for (int c = 0; c < w; c++) for (int k = 0; k < n; k++) st[k * w + c] = init[(bi * d + d0 + c) * n + k];
             }
+            VectorOps ops = VectorizationProvider.ops();
             for (int tt = 0; tt < t; tt++) {
-                int row = (bi * t + tt) * d, bo = (bi * t + tt) * n;
-                for (int c = 0; c < w; c++) {
-                    int ch = d0 + c;
-                    float x = dla[row + ch] + (bias == null ? 0f : bias[ch]);
-                    if (deltaSoftplus) x = Activations.softplus(x);
-                    dl[c] = x;
-                    du[c] = x * ua[row + ch];
-                }
+                int row = (bi * t + tt) * d + d0, bo = (bi * t + tt) * n;
+                // delta' = softplus(delta + bias) and delta'·u for the block's channels, vectorised
+                if (bias != null) ops.add(dla, row, bias, d0, dl, 0, w);
+                else System.arraycopy(dla, row, dl, 0, w);
+                if (deltaSoftplus) ops.softplus(dl, 0, dl, 0, w);
+                ops.mul(dl, 0, ua, row, du, 0, w);
                 kernel.token(st, w, n, dl, du, at, d0, d, ba, bo, ca, bo, yv);
-                for (int c = 0; c < w; c++) {
-                    int ch = d0 + c;
-                    float yc = yv[c];
-                    if (dd != null) yc += dd[ch] * ua[row + ch];
-                    if (za != null) yc *= Activations.silu(za[row + ch]);
-                    ya[row + ch] = yc;
+                if (dd != null) ops.fma(dd, d0, ua, row, yv, 0, w);
+                if (za != null) {
+                    ops.silu(za, row, du, 0, w);
+                    ops.mul(yv, 0, du, 0, yv, 0, w);
                 }
+                System.arraycopy(yv, 0, ya, row, w);
             }
             if (last != null) {
                 for (int c = 0; c < w; c++) for (int k = 0; k < n; k++) last.data()[(bi * d + d0 + c) * n + k] = st[k * w + c];
