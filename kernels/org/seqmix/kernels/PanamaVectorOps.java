@@ -10,7 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link VectorOps} on {@code jdk.incubator.vector} with the preferred species (8 floats on AVX2). Loaded only by
  * reflection from {@link VectorizationProvider} when the module is present, so the jar runs without it.
  * Vector loops with scalar tails; reductions use several accumulators to hide FMA latency. Transcendentals use
- * our own polynomial {@link #expV} / {@link #log1pUnit} so results do not depend on SVML availability.
+ * our own polynomial {@link #expV} / {@link #log1pUnit} so results do not depend on SVML availability. Each
+ * method has one call site of a transcendental helper and scalar tails: a second (masked-tail) call site made C2
+ * give up inlining it, and the vectors passed to the out-of-line call were boxed on every call.
  */
 final class PanamaVectorOps implements VectorOps {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -98,7 +100,13 @@ final class PanamaVectorOps implements VectorOps {
         for (; i + L <= n; i += L) {
             s0 = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), s0);
         }
-        float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        FloatVector h = s0.add(s1).add(s2.add(s3));
+        // fixed-order horizontal sum (see PanamaLanes), written inline so no vector crosses a call
+        if (L >= 16) h = h.add(h.rearrange(PanamaLanes.ROT8));
+        if (L >= 8) h = h.add(h.rearrange(PanamaLanes.ROT4));
+        h = h.add(h.rearrange(PanamaLanes.ROT2));
+        h = h.add(h.rearrange(PanamaLanes.ROT1));
+        float s = h.lane(0);
         for (; i < n; i++) s = Math.fma(a[ao + i], b[bo + i], s);
         return s;
     }
@@ -167,7 +175,13 @@ final class PanamaVectorOps implements VectorOps {
             s3 = s3.add(FloatVector.fromArray(S, a, ao + i + 3 * L));
         }
         for (; i + L <= n; i += L) s0 = s0.add(FloatVector.fromArray(S, a, ao + i));
-        float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        FloatVector h = s0.add(s1).add(s2.add(s3));
+        // fixed-order horizontal sum (see PanamaLanes), written inline so no vector crosses a call
+        if (L >= 16) h = h.add(h.rearrange(PanamaLanes.ROT8));
+        if (L >= 8) h = h.add(h.rearrange(PanamaLanes.ROT4));
+        h = h.add(h.rearrange(PanamaLanes.ROT2));
+        h = h.add(h.rearrange(PanamaLanes.ROT1));
+        float s = h.lane(0);
         for (; i < n; i++) s += a[ao + i];
         return s;
     }
@@ -195,10 +209,7 @@ final class PanamaVectorOps implements VectorOps {
     public void exp(float[] x, int xo, float[] out, int oo, int n) {
         int i = 0;
         for (int u = S.loopBound(n); i < u; i += L) expV(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            expV(FloatVector.fromArray(S, x, xo + i, m)).intoArray(out, oo + i, m);
-        }
+        for (; i < n; i++) out[oo + i] = (float) Math.exp(x[xo + i]);
     }
 
     @Override
@@ -208,20 +219,11 @@ final class PanamaVectorOps implements VectorOps {
             java.util.Arrays.fill(x, xo, xo + n, 0f);
             return 0f;
         }
-        FloatVector acc = FloatVector.zero(S);
+        // exps in place, then the sum through sum(): no vector crosses a call that C2 might not inline
         int i = 0;
-        for (int u = S.loopBound(n); i < u; i += L) {
-            FloatVector e = expV(FloatVector.fromArray(S, x, xo + i).sub(mx));
-            e.intoArray(x, xo + i);
-            acc = acc.add(e);
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector e = expV(FloatVector.fromArray(S, x, xo + i, m).sub(mx));
-            e.intoArray(x, xo + i, m);
-            acc = acc.add(e, m);
-        }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (int u = S.loopBound(n); i < u; i += L) expV(FloatVector.fromArray(S, x, xo + i).sub(mx)).intoArray(x, xo + i);
+        for (; i < n; i++) x[xo + i] = (float) Math.exp(x[xo + i] - mx);
+        float s = sum(x, xo, n);
         scale(1f / s, x, xo, n);
         return s;
     }
@@ -230,10 +232,7 @@ final class PanamaVectorOps implements VectorOps {
     public void sigmoid(float[] x, int xo, float[] out, int oo, int n) {
         int i = 0;
         for (int u = S.loopBound(n); i < u; i += L) sig(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            sig(FloatVector.fromArray(S, x, xo + i, m)).intoArray(out, oo + i, m);
-        }
+        for (; i < n; i++) out[oo + i] = Activations.sigmoid(x[xo + i]);
     }
 
     /** 1 / (1 + exp(-x)); exp overflow to +Inf gives exactly 0, as the scalar floor. */
@@ -245,10 +244,7 @@ final class PanamaVectorOps implements VectorOps {
     public void logsigmoid(float[] x, int xo, float[] out, int oo, int n) {
         int i = 0;
         for (int u = S.loopBound(n); i < u; i += L) logsig(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            logsig(FloatVector.fromArray(S, x, xo + i, m)).intoArray(out, oo + i, m);
-        }
+        for (; i < n; i++) out[oo + i] = Activations.logsigmoid(x[xo + i]);
     }
 
     /** min(x, 0) - log1p(exp(-|x|)). */
@@ -263,21 +259,14 @@ final class PanamaVectorOps implements VectorOps {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
             v.mul(sig(v)).intoArray(out, oo + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            v.mul(sig(v)).intoArray(out, oo + i, m);
-        }
+        for (; i < n; i++) out[oo + i] = Activations.silu(x[xo + i]);
     }
 
     @Override
     public void softplus(float[] x, int xo, float[] out, int oo, int n) {
         int i = 0;
         for (int u = S.loopBound(n); i < u; i += L) softplusCut(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            softplusCut(FloatVector.fromArray(S, x, xo + i, m)).intoArray(out, oo + i, m);
-        }
+        for (; i < n; i++) out[oo + i] = Activations.softplus(x[xo + i]);
     }
 
     /** torch's softplus: x itself above 20. */

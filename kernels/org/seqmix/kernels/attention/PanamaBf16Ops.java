@@ -26,7 +26,7 @@ final class PanamaBf16Ops implements Bf16Ops {
         FloatVector acc = FloatVector.zero(F);
         int i = 0, bound = F.loopBound(n);
         for (; i < bound; i += F.length()) acc = FloatVector.fromArray(F, q, qo + i).fma(load(k, ko + i), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = org.seqmix.kernels.PanamaLanes.sum(acc);
         for (; i < n; i++) s += q[qo + i] * Bf16Ops.toFloat(k[ko + i]);
         return s;
     }

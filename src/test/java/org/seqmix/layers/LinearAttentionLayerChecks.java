@@ -103,14 +103,9 @@ final class LinearAttentionLayerChecks {
     }
 
     static void stepAllocatesNothing(SequenceMixer layer) {
-        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         MixerCache c = layer.newCache(2);
         Tensor x = input(layer, 2, 1, 6).reshape(2, layer.hiddenSize()), y = Tensor.zeros(2, layer.hiddenSize());
-        for (int i = 0; i < 5000; i++) layer.step(x, c, y);
-        long tid = Thread.currentThread().getId();
-        long before = mx.getThreadAllocatedBytes(tid);
-        for (int i = 0; i < 500; i++) layer.step(x, c, y);
-        long bytes = mx.getThreadAllocatedBytes(tid) - before;
-        assertTrue(bytes < 1000, layer.name() + ": 500 steps allocated " + bytes + " bytes");
+        double bytes = org.seqmix.testing.Allocations.steadyStateBytesPerCall(() -> layer.step(x, c, y));
+        assertTrue(bytes < 1, layer.name() + " allocates " + bytes + " bytes per step");
     }
 }

@@ -136,15 +136,10 @@ class AttentionTest {
     @Test
     void decodeStepAllocatesNothing() {
         Parallel.setThreads(1); // Parallel's fork-join split objects are its own; the kernel path must add none
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         KVCache c = KVCache.sliding(1, 4, 2, 16, 8, 2);
         Tensor q = Tensor.zeros(1, 4, 16), k = Tensor.full(0.1f, 1, 2, 16), v = Tensor.full(1f, 1, 2, 16), o = Tensor.zeros(1, 4, 16);
-        for (int i = 0; i < 20000; i++) Attention.decode(c, q, k, v, 0.25f, o); // warm up (JIT)
-        long tid = Thread.currentThread().getId();
-        long before = mx.getThreadAllocatedBytes(tid);
-        for (int i = 0; i < 1000; i++) Attention.decode(c, q, k, v, 0.25f, o);
-        long after = mx.getThreadAllocatedBytes(tid);
-        assertTrue(after - before < 1024, "decode allocated " + (after - before) + " bytes over 1000 steps");
+        double bytes = org.seqmix.testing.Allocations.steadyStateBytesPerCall(() -> Attention.decode(c, q, k, v, 0.25f, o));
+        assertTrue(bytes < 1, "decode allocates " + bytes + " bytes per step");
     }
 
     @Test

@@ -71,18 +71,13 @@ class DeltaRuleStepTest {
 
     @Test
     void stepAllocatesNothing() {
-        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        assumeTrue(mx.isThreadAllocatedMemorySupported());
         int saved = Parallel.threads();
         try {
             Parallel.setThreads(1); // all work on this thread, where the allocation counter looks
             Tensor[] t = token(2, 2, 4, 32, 32);
             DeltaRuleStep st = new DeltaRuleStep(2, 2, 4, 32, 32, null, true);
-            for (int i = 0; i < 20_000; i++) stepAll(st, t); // warm up (JIT, escape analysis)
-            long before = mx.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < 1000; i++) stepAll(st, t);
-            long bytes = mx.getCurrentThreadAllocatedBytes() - before;
-            assertTrue(bytes < 1000, "allocated " + bytes + " bytes over 3000 steps");
+            double bytes = org.seqmix.testing.Allocations.steadyStateBytesPerCall(() -> stepAll(st, t));
+            assertTrue(bytes < 1, "the three steps allocate " + bytes + " bytes per round");
         } finally {
             Parallel.setThreads(saved);
         }

@@ -78,12 +78,8 @@ class StepGlaTest {
             LinearAttn.stepLinearAttn(q, k, v, 0.25f, state, z, o);
             state.fill(0f);
         };
-        for (int i = 0; i < 20000; i++) calls.run();
-        long tid = Thread.currentThread().getId();
-        long before = mx.getThreadAllocatedBytes(tid);
-        for (int i = 0; i < 1000; i++) calls.run();
-        long bytes = mx.getThreadAllocatedBytes(tid) - before;
-        assertTrue(bytes < 1000, "4000 steps allocated " + bytes + " bytes");
+        double bytes = org.seqmix.testing.Allocations.steadyStateBytesPerCall(calls);
+        assertTrue(bytes < 1, "the four steps allocate " + bytes + " bytes per round");
     }
 
     @Test

@@ -12,15 +12,7 @@ import org.seqmix.core.Tensor;
 public class StepAllocationTest {
     /** Bytes allocated per call, after warm-up, averaged over many calls. */
     public static double bytesPerCall(Runnable r) {
-        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
-        com.sun.management.ThreadMXBean b = (com.sun.management.ThreadMXBean) bean;
-        long id = Thread.currentThread().threadId();
-        for (int i = 0; i < 20_000; i++) r.run();
-        int calls = 5_000;
-        long before = b.getThreadAllocatedBytes(id);
-        for (int i = 0; i < calls; i++) r.run();
-        return (b.getThreadAllocatedBytes(id) - before) / (double) calls;
+        return org.seqmix.testing.Allocations.steadyStateBytesPerCall(r);
     }
 
     @Test

@@ -1,0 +1,45 @@
+package org.seqmix.testing;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.management.ManagementFactory;
+
+/**
+ * Steady-state allocation of a call, from the JVM's per-thread allocation counter. The Vector API boxes its
+ * vectors until C2 has compiled the kernel (the interpreter and C1 allocate them; a deoptimisation recompiles),
+ * and the compiler works in the background, so a fixed warm-up count can still see those boxes. This measures
+ * rounds until one is clean or the warm-up budget (rounds and at most 20 s) runs out, and returns the smallest
+ * bytes/call seen. Code that allocates on every call never gets a clean round. The budget bounds the wait only;
+ * nothing here asserts on time.
+ */
+public final class Allocations {
+    private Allocations() {}
+
+    public static double steadyStateBytesPerCall(Runnable call) {
+        return steadyStateBytesPerCall(call, 2_000, 400);
+    }
+
+    public static double steadyStateBytesPerCall(Runnable call, int callsPerRound, int maxRounds) {
+        var bean = ManagementFactory.getThreadMXBean();
+        assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter");
+        var mx = (com.sun.management.ThreadMXBean) bean;
+        long tid = Thread.currentThread().threadId();
+        double best = Double.MAX_VALUE;
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        for (int round = 0; round < maxRounds && System.nanoTime() < deadline; round++) {
+            long before = mx.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < callsPerRound; i++) call.run();
+            best = Math.min(best, (mx.getThreadAllocatedBytes(tid) - before) / (double) callsPerRound);
+            if (best < 0.01) break;
+            if (round % 10 == 9) {
+                try {
+                    Thread.sleep(50); // let the background compiler catch up
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+}
