@@ -18,8 +18,9 @@ import org.seqmix.kernels.linear.FusedRecurrent;
  * {@code Y = (C Bᵀ ∘ L ∘ dt') X + diag(exp(c)) C S₀ᵀ} with {@code L[i,j] = exp(c_i - c_j)} for {@code j <= i}
  * (a difference of cumulative sums: never exp of a large positive number), and the state passed on is
  * {@code exp(c_last) S₀ + (X ∘ exp(c_last - c) dt')ᵀ B}. The matrix products go through {@link Gemm#sgemm};
- * (batch or sequence) x group x block-of-heads items run in parallel, each walking its chunks in order and
- * sharing the chunk's {@code C Bᵀ} across its heads; the blocking is fixed, so results do not depend on the
+ * (batch or sequence) x group x block-of-heads items run in parallel, each walking its chunks in order,
+ * sharing the chunk's {@code C Bᵀ} across its heads and doing {@code C S₀ᵀ} and the state update for all of its
+ * heads in one GEMM each (the block's states are contiguous rows (head, p), its heads adjacent in y); the blocking is fixed, so results do not depend on the
  * thread count.
  */
 public final class Mamba2Ssd {
@@ -89,15 +90,14 @@ public final class Mamba2Ssd {
             int s = item / itemsPerSeq, gg = (item % itemsPerSeq) / blocksPerGroup, blk = item % blocksPerGroup;
             int h0 = gg * headsPerGroup + blk * HEADS_PER_ITEM, h1 = Math.min(h0 + HEADS_PER_ITEM, (gg + 1) * headsPerGroup);
             int bi = c.batch(s), t0 = c.start(s), t1 = c.end(s);
-            float[][] states = new float[h1 - h0][p * n];
-            if (c.init != null) {
-                for (int hh = h0; hh < h1; hh++) System.arraycopy(c.init, (s * h + hh) * p * n, states[hh - h0], 0, p * n);
-            }
+            // the block's states, contiguous: rows (head, p) of N, so the block's heads share one GEMM per product
+            float[] states = new float[(h1 - h0) * p * n];
+            if (c.init != null) System.arraycopy(c.init, (s * h + h0) * p * n, states, 0, (h1 - h0) * p * n);
             new Item(c.xa, c.dta, c.ba, c.ca, ya, t, h, p, g, n, chunkSize, c.aa, c.bias, dtSoftplus).run(bi, gg, h0, h1, t0, t1, states);
             for (int hh = h0; hh < h1; hh++) {
                 skipAndGate(c.xa, c.za, ya, c.da, c.dPerChannel, bi, hh, t0, t1, t, h, p);
-                if (c.fin != null) System.arraycopy(states[hh - h0], 0, c.fin.data(), (s * h + hh) * p * n, p * n);
             }
+            if (c.fin != null) System.arraycopy(states, 0, c.fin.data(), (s * h + h0) * p * n, (h1 - h0) * p * n);
         });
         return new Result(c.y, c.fin);
     }
@@ -220,7 +220,7 @@ public final class Mamba2Ssd {
     /** One (sequence, group, block of heads) walked chunk by chunk, with its scratch. */
     private static final class Item {
         final float[] xa, dta, ba, ca, ya, aa, bias;
-        final int t, h, p, g, n, cs;
+        final int t, h, p, g, n, cs, stride;
         final boolean softplus;
         final float[] dtp, cum, ex, cb, m, xw;
 
@@ -230,56 +230,61 @@ public final class Mamba2Ssd {
             this.t = t; this.h = h; this.p = p; this.g = g; this.n = n; this.cs = cs;
             this.aa = aa; this.bias = bias; this.softplus = softplus;
             int c = Math.min(cs, Math.max(t, 1));
-            dtp = new float[c];
-            cum = new float[c];
+            stride = c;
+            dtp = new float[HEADS_PER_ITEM * c];
+            cum = new float[HEADS_PER_ITEM * c];
             ex = new float[c];
             cb = new float[c * c];
             m = new float[c * c];
-            xw = new float[c * p];
+            xw = new float[c * HEADS_PER_ITEM * p];
         }
 
-        void run(int bi, int gg, int h0, int h1, int t0, int t1, float[][] states) {
+        void run(int bi, int gg, int h0, int h1, int t0, int t1, float[] states) {
             VectorOps ops = VectorizationProvider.ops();
-            int ldx = h * p, ldb = g * n;
+            int ldx = h * p, ldb = g * n, hb = h1 - h0, w = hb * p;
             for (int c0 = t0; c0 < t1; c0 += cs) {
                 int lc = Math.min(cs, t1 - c0);
-                int bo = ((bi * t + c0) * g + gg) * n;
+                int bo = ((bi * t + c0) * g + gg) * n, yo = ((bi * t + c0) * h + h0) * p;
                 // C Bᵀ of the chunk, shared by the heads of the group
                 Gemm.sgemm(false, true, lc, lc, n, 1f, ca, bo, ldb, ba, bo, ldb, 0f, cb, 0, lc);
+                // Y_off = C S0ᵀ for all heads of the block at once: the heads of a token are adjacent in y
+                Gemm.sgemm(false, true, lc, w, n, 1f, ca, bo, ldb, states, 0, n, 0f, ya, yo, ldx);
                 for (int hh = h0; hh < h1; hh++) {
-                    float[] state = states[hh - h0];
+                    int k = hh - h0;
                     float a = aa[hh], bb = bias == null ? 0f : bias[hh];
                     float run = 0f;
                     for (int i = 0; i < lc; i++) {
-                        dtp[i] = dtPrime(dta[(bi * t + c0 + i) * h + hh], bb, softplus);
-                        run += dtp[i] * a;
-                        cum[i] = run;
+                        float d = dtPrime(dta[(bi * t + c0 + i) * h + hh], bb, softplus);
+                        dtp[k * stride + i] = d;
+                        run += d * a;
+                        cum[k * stride + i] = run;
                     }
-                    int xo = ((bi * t + c0) * h + hh) * p;
-                    // Y_off = diag(exp(cum)) C S0ᵀ: the contribution of the state entering the chunk
-                    Gemm.sgemm(false, true, lc, p, n, 1f, ca, bo, ldb, state, 0, n, 0f, ya, xo, ldx);
-                    ops.exp(cum, 0, ex, 0, lc);
+                    int xo = yo + k * p, co = k * stride;
+                    // Y_off rows of this head scaled by exp(cum): the decay since the chunk start
+                    ops.exp(cum, co, ex, 0, lc);
                     for (int i = 0; i < lc; i++) ops.scale(ex[i], ya, xo + i * ldx, p);
                     // M = C Bᵀ ∘ L ∘ dt' (lower triangular; exponents <= 0, one vector exp per row), then Y_diag = M X
                     // accumulated onto Y_off
                     for (int i = 0; i < lc; i++) {
-                        for (int j = 0; j <= i; j++) ex[j] = cum[i] - cum[j];
+                        for (int j = 0; j <= i; j++) ex[j] = cum[co + i] - cum[co + j];
                         ops.exp(ex, 0, ex, 0, i + 1);
-                        ops.mul(ex, 0, dtp, 0, ex, 0, i + 1);
+                        ops.mul(ex, 0, dtp, co, ex, 0, i + 1);
                         ops.mul(cb, i * lc, ex, 0, m, i * lc, i + 1);
                         java.util.Arrays.fill(m, i * lc + i + 1, (i + 1) * lc, 0f);
                     }
                     Gemm.sgemm(false, false, lc, p, lc, 1f, m, 0, lc, xa, xo, ldx, 1f, ya, xo, ldx);
-                    // S = exp(cum_last) S0 + (X ∘ exp(cum_last - cum) dt')ᵀ B
-                    float last = cum[lc - 1];
-                    for (int j = 0; j < lc; j++) ex[j] = last - cum[j];
+                    // this head's part of the state update: S *= exp(cum_last); xw = X ∘ exp(cum_last - cum) dt'
+                    float last = cum[co + lc - 1];
+                    ops.scale((float) Math.exp(last), states, k * p * n, p * n);
+                    for (int j = 0; j < lc; j++) ex[j] = last - cum[co + j];
                     ops.exp(ex, 0, ex, 0, lc);
                     for (int j = 0; j < lc; j++) {
-                        System.arraycopy(xa, xo + j * ldx, xw, j * p, p);
-                        ops.scale(ex[j] * dtp[j], xw, j * p, p);
+                        System.arraycopy(xa, xo + j * ldx, xw, j * w + k * p, p);
+                        ops.scale(ex[j] * dtp[co + j], xw, j * w + k * p, p);
                     }
-                    Gemm.sgemm(true, false, p, n, lc, 1f, xw, 0, p, ba, bo, ldb, (float) Math.exp(last), state, 0, n);
                 }
+                // S += xwᵀ B for all heads of the block at once (states rows are (head, p))
+                Gemm.sgemm(true, false, w, n, lc, 1f, xw, 0, w, ba, bo, ldb, 1f, states, 0, n);
             }
         }
     }
