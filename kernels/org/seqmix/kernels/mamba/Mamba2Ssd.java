@@ -20,8 +20,9 @@ import org.seqmix.kernels.linear.FusedRecurrent;
  * {@code exp(c_last) S₀ + (X ∘ exp(c_last - c) dt')ᵀ B}. The matrix products go through {@link Gemm#sgemm};
  * (batch or sequence) x group x block-of-heads items run in parallel, each walking its chunks in order,
  * sharing the chunk's {@code C Bᵀ} across its heads and doing {@code C S₀ᵀ} and the state update for all of its
- * heads in one GEMM each (the block's states are contiguous rows (head, p), its heads adjacent in y); the blocking is fixed, so results do not depend on the
- * thread count.
+ * heads in one GEMM each (the block's states are contiguous rows (head, p), its heads adjacent in y). The
+ * blocking is fixed, so results do not depend on the thread count. {@link #recurrent} is the fused token-by-token
+ * form and {@link #forward} picks the faster of the two for the shape.
  */
 public final class Mamba2Ssd {
     public static final int DEFAULT_CHUNK_SIZE = 64;
