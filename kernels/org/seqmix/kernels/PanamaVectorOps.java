@@ -89,6 +89,12 @@ final class PanamaVectorOps implements VectorOps {
 
     @Override
     public float dot(float[] a, int ao, float[] b, int bo, int n) {
+        if (n < L) {
+            // shorter than one vector: no vector objects at all (nothing for the JIT to box)
+            float s = 0f;
+            for (int i = 0; i < n; i++) s = Math.fma(a[ao + i], b[bo + i], s);
+            return s;
+        }
         FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
         int i = 0;
         for (; i + 4 * L <= n; i += 4 * L) {
@@ -166,6 +172,11 @@ final class PanamaVectorOps implements VectorOps {
 
     @Override
     public float sum(float[] a, int ao, int n) {
+        if (n < L) {
+            float s = 0f;
+            for (int i = 0; i < n; i++) s += a[ao + i];
+            return s;
+        }
         FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
         int i = 0;
         for (; i + 4 * L <= n; i += 4 * L) {
@@ -214,17 +225,40 @@ final class PanamaVectorOps implements VectorOps {
 
     @Override
     public float softmax(float[] x, int xo, int n) {
-        float mx = max(x, xo, n);
+        // every pass written out here, no call to max()/sum()/scale(): a nested call that C2 declines to inline
+        // can leave the callee running C1 code, whose vectors are heap objects (seen in attention decode)
+        int u = S.loopBound(n);
+        float mx = Float.NEGATIVE_INFINITY;
+        if (u > 0) {
+            FloatVector m = FloatVector.fromArray(S, x, xo);
+            for (int i = L; i < u; i += L) m = m.max(FloatVector.fromArray(S, x, xo + i));
+            mx = m.reduceLanes(VectorOperators.MAX);
+        }
+        for (int i = u; i < n; i++) mx = Math.max(mx, x[xo + i]);
         if (mx == Float.NEGATIVE_INFINITY) {
             java.util.Arrays.fill(x, xo, xo + n, 0f);
             return 0f;
         }
-        // exps in place, then the sum through sum(): no vector crosses a call that C2 might not inline
-        int i = 0;
-        for (int u = S.loopBound(n); i < u; i += L) expV(FloatVector.fromArray(S, x, xo + i).sub(mx)).intoArray(x, xo + i);
-        for (; i < n; i++) x[xo + i] = (float) Math.exp(x[xo + i] - mx);
-        float s = sum(x, xo, n);
-        scale(1f / s, x, xo, n);
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = 0; i < u; i += L) {
+            FloatVector e = expV(FloatVector.fromArray(S, x, xo + i).sub(mx));
+            e.intoArray(x, xo + i);
+            acc = acc.add(e);
+        }
+        // fixed-order horizontal sum (see PanamaLanes)
+        if (L >= 16) acc = acc.add(acc.rearrange(PanamaLanes.ROT8));
+        if (L >= 8) acc = acc.add(acc.rearrange(PanamaLanes.ROT4));
+        acc = acc.add(acc.rearrange(PanamaLanes.ROT2));
+        acc = acc.add(acc.rearrange(PanamaLanes.ROT1));
+        float s = acc.lane(0);
+        for (int i = u; i < n; i++) {
+            float e = (float) Math.exp(x[xo + i] - mx);
+            x[xo + i] = e;
+            s += e;
+        }
+        float inv = 1f / s;
+        for (int i = 0; i < u; i += L) FloatVector.fromArray(S, x, xo + i).mul(inv).intoArray(x, xo + i);
+        for (int i = u; i < n; i++) x[xo + i] *= inv;
         return s;
     }
 

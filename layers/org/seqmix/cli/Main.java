@@ -26,6 +26,7 @@ public final class Main {
             case "conform" -> System.exit(conform(rest));
             case "info" -> info();
             case "demo" -> Demo.run(rest);
+            case "bench" -> System.exit(Bench.run(rest, System.out, System.err));
             default -> {
                 System.err.println("seqmix: unknown command '" + cmd + "'");
                 usage();
@@ -40,6 +41,7 @@ public final class Main {
                   conform DIR...   run every case.json under DIR in every form; last line 'N passed, N failed, N skipped'
                   info             JDK, SIMD species and thread count
                   demo             every layer: chunkwise prefill, then decode steps from the returned state
+                  bench OP [opts]  time one kernel at one shape (seqmix bench --help)
                 options: -Dseqmix.threads=N sets the thread count""");
     }
 

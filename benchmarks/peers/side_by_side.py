@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""The rows of the seqmix vs peers table, and the table itself (used by side_by_side.sh).
+
+  side_by_side.py commands
+      one line per row: ROW_ID<TAB>seqmix bench arguments (without --json / --threads)
+  side_by_side.py table --seqmix ROWS.tsv --ggml GGML.json --torch TORCH.json [--fma GFLOPS] [--meta K=V ...]
+                        --md OUT.md --json OUT.json
+      ROWS.tsv: ROW_ID<TAB>seqmix bench JSON line, or ROW_ID<TAB>!error message
+
+Each row names the peer measurement it is compared with: a ggml test-backend-ops perf case (op + the params that
+select it) or a torch_ref.py row (op + T). The ratio is peer time / seqmix time (> 1: seqmix is faster).
+"""
+import argparse
+import json
+import sys
+
+GDN = dict(head_count=32, head_size=128, n_seqs=1, v_repeat=1, permuted=0)
+
+# id, label, seqmix bench arguments, peer name, peer selector, note
+ROWS = [
+    ("gdn_decode", "gated delta net decode, 32 heads, K=V=128", "gated_delta_rule --form step --H 32 --K 128 --V 128",
+     "ggml", ("GATED_DELTA_NET", dict(GDN, n_seq_tokens=1, kda=0)), "ggml graph: q/k l2_norm + gated_delta_net"),
+] + [
+    ("gdn_T%d" % t, "gated delta net prefill, 32 heads, K=V=128, T=%d" % t,
+     "gated_delta_rule --T %d --H 32 --K 128 --V 128" % t,
+     "ggml", ("GATED_DELTA_NET", dict(GDN, n_seq_tokens=t, kda=0)), "ggml graph: q/k l2_norm + gated_delta_net")
+    for t in (64, 256, 512, 1024)
+] + [
+    ("kda_decode", "KDA decode, 32 heads, K=V=128", "kda --form step --H 32 --K 128 --V 128",
+     "ggml", ("GATED_DELTA_NET", dict(GDN, n_seq_tokens=1, kda=1)), "per-channel gate"),
+    ("kda_T64", "KDA prefill, 32 heads, K=V=128, T=64", "kda --T 64 --H 32 --K 128 --V 128",
+     "ggml", ("GATED_DELTA_NET", dict(GDN, n_seq_tokens=64, kda=1)), "per-channel gate"),
+    ("mamba2_48_decode", "Mamba-2 decode, 48 heads, P=64, N=128", "mamba2 --form step --H 48 --P 64 --N 128 --G 1",
+     "ggml", ("SSM_SCAN", dict(d_state=128, head_dim=64, n_head=48, n_group=1, n_seq_tokens=1)), "scan only: no D, no z"),
+    ("mamba2_48_T512", "Mamba-2 prefill, 48 heads, P=64, N=128, T=512", "mamba2 --T 512 --H 48 --P 64 --N 128 --G 1",
+     "ggml", ("SSM_SCAN", dict(d_state=128, head_dim=64, n_head=48, n_group=1, n_seq_tokens=512)), "scan only: no D, no z"),
+    ("mamba2_128_decode", "Mamba-2 decode, 128 heads, P=80, N=128 (Nemotron-9B)", "mamba2 --form step --H 128 --P 80 --N 128 --G 1",
+     "ggml", ("SSM_SCAN", dict(d_state=128, head_dim=80, n_head=128, n_group=1, n_seq_tokens=1)), "scan only: no D, no z"),
+    ("mamba2_128_T512", "Mamba-2 prefill, 128 heads, P=80, N=128, T=512 (Nemotron-9B)", "mamba2 --T 512 --H 128 --P 80 --N 128 --G 1",
+     "ggml", ("SSM_SCAN", dict(d_state=128, head_dim=80, n_head=128, n_group=1, n_seq_tokens=512)), "scan only: no D, no z"),
+] + [
+    # the cache holds ctx-1 tokens, the decoded token makes ctx keys, as ggml's kv=ctx with one query
+    ("attn_decode_%d%s" % (ctx, "_bf16" if kv == "bf16" else ""),
+     "attention decode, 8 heads, D=128, context %d, seqmix %s K/V" % (ctx, kv),
+     "attention --form step --H 8 --G 8 --D 128 --T %d --kv %s" % (ctx - 1, kv),
+     "ggml", ("FLASH_ATTN_EXT", dict(hsk=128, hsv=128, nh=8, nr23=[1, 1], kv=ctx, nb=1)), "ggml K/V in f16")
+    for ctx in (4096, 8192, 16384) for kv in ("f32", "bf16")
+] + [
+    ("gemm", "f32 GEMM 4096 x 14336 x 512 (C[512,4096] = X[512,14336] W[4096,14336]^T)", "gemm --M 512 --N 4096 --K 14336",
+     "ggml", ("MUL_MAT", dict(type_a="f32", type_b="f32", m=4096, n=512, k=14336)), ""),
+] + [
+    row for t in (1024, 4096) for row in (
+        ("torch_gdn_T%d" % t, "gated delta rule prefill, B=1, H=8, K=V=128, T=%d" % t, "gated_delta_rule --T %d --H 8 --K 128 --V 128" % t,
+         "torch", ("gated_delta_rule", t), "fla naive_chunk_gated_delta_rule"),
+        ("torch_sgla_T%d" % t, "simple GLA prefill, B=1, H=8, K=V=128, T=%d" % t, "simple_gla --T %d --H 8 --K 128 --V 128" % t,
+         "torch", ("simple_gla", t), "fla naive_chunk_simple_gla"),
+        ("torch_mamba2_T%d" % t, "Mamba-2 prefill, B=1, H=16, P=64, N=128, T=%d" % t, "mamba2 --T %d --H 16 --P 64 --N 128 --G 1" % t,
+         "torch", ("mamba2", t), "mamba ssd_minimal_discrete"),
+        ("torch_attn_T%d" % t, "causal softmax attention prefill, B=1, H=8, D=128, T=%d" % t, "attention --T %d --H 8 --G 8 --D 128" % t,
+         "torch", ("attention", t), "matmul, mask, softmax, matmul"),
+    )
+]
+
+
+def find_ggml(ggml, op, params):
+    """(ms, the matched case's full parameter string) of the first ggml case with these params."""
+    for r in ggml.get("rows", []):
+        if r["op"] == op and all(r["params"].get(k) == v for k, v in params.items()):
+            return r["us_per_run"] / 1e3, op + "(" + r["params_str"] + ")"
+    return None, None
+
+
+def find_torch(torch, op, t):
+    for r in torch.get("rows", []):
+        if r["op"] == op and r["T"] == t:
+            return r["median_ms"], r["code"]
+    return None, None
+
+
+def fmt_ms(ms):
+    if ms is None:
+        return "n/a"
+    return "%.1f us" % (ms * 1e3) if ms < 1 else "%.2f ms" % ms
+
+
+def load_seqmix(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            rid, rest = line.rstrip("\n").split("\t", 1)
+            out[rid] = {"error": rest[1:].strip()} if rest.startswith("!") else json.loads(rest)
+    return out
+
+
+def table(args):
+    seqmix = load_seqmix(args.seqmix)
+    ggml = json.load(open(args.ggml)) if args.ggml else {}
+    torch = json.load(open(args.torch)) if args.torch else {}
+    meta = dict(kv.split("=", 1) for kv in args.meta)
+    meta.update(ggml_commit=ggml.get("ggml_commit"), torch_version=torch.get("torch_version"), fma_peak_gflops=args.fma)
+    rows = []
+    for rid, label, bench_args, peer, sel, note in ROWS:
+        s = seqmix.get(rid, {"error": "not run"})
+        peer_ms, peer_case = find_ggml(ggml, *sel) if peer == "ggml" else find_torch(torch, *sel)
+        s_ms = s.get("median_ms")
+        rows.append(dict(id=rid, label=label, seqmix_args=bench_args, peer=peer, peer_note=note, peer_case=peer_case, peer_ms=peer_ms,
+                         seqmix_ms=s_ms, seqmix_min_ms=s.get("min_ms"), seqmix_gflops=s.get("gflops"),
+                         seqmix_kernel=s.get("kernel"), seqmix_error=s.get("error"),
+                         ratio=round(peer_ms / s_ms, 3) if peer_ms and s_ms else None))
+    with open(args.json, "w") as f:
+        json.dump({"meta": meta, "rows": rows}, f, indent=1)
+        f.write("\n")
+    fma = "%.0f" % args.fma if args.fma else "n/a"
+    lines = [
+        "# seqmix vs peers, side by side",
+        "",
+        "Generated by `benchmarks/peers/side_by_side.sh`; every figure below was measured in one sitting on this machine, "
+        "2 threads for every side. Ratio = peer time / seqmix time (> 1: seqmix is faster). seqmix times are the median "
+        "of `seqmix bench --json` calls; ggml's are `test-backend-ops perf -b CPU` (us/run); PyTorch's the median of "
+        "`torch_ref.py` calls. FMA peak: the JMH `FmaPeakBench.fma2Threads` figure of the same sitting.",
+        "",
+        "| | |",
+        "|---|---|",
+    ] + ["| %s | %s |" % (k, v) for k, v in meta.items() if v is not None] + [
+        "",
+        "| row | peer | seqmix | peer time | ratio peer/seqmix | seqmix GFLOP/s | FMA peak GFLOP/s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        peer = ("ggml" if r["peer"] == "ggml" else "PyTorch") + (" (" + r["peer_note"] + ")" if r["peer_note"] else "")
+        sm = fmt_ms(r["seqmix_ms"]) if r["seqmix_ms"] is not None else "n/a: " + (r["seqmix_error"] or "")
+        ratio = "%.2fx" % r["ratio"] if r["ratio"] else "n/a"
+        gf = "%.1f" % r["seqmix_gflops"] if r["seqmix_gflops"] is not None else "n/a"
+        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (r["label"], peer, sm.replace("|", "/"), fmt_ms(r["peer_ms"]), ratio, gf, fma))
+    lines += ["", "seqmix command per row: `seqmix bench ARGS --threads 2 --json`:", ""]
+    lines += ["- %s: `%s`" % (r["id"], r["seqmix_args"]) for r in rows]
+    with open(args.md, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def main():
+    if len(sys.argv) >= 2 and sys.argv[1] == "commands":
+        for rid, _, bench_args, *_ in ROWS:
+            print("%s\t%s" % (rid, bench_args))
+        return
+    p = argparse.ArgumentParser(usage=__doc__)
+    p.add_argument("mode", choices=["table"])
+    p.add_argument("--seqmix", required=True)
+    p.add_argument("--ggml")
+    p.add_argument("--torch")
+    p.add_argument("--fma", type=float)
+    p.add_argument("--meta", nargs="*", default=[])
+    p.add_argument("--md", required=True)
+    p.add_argument("--json", required=True)
+    table(p.parse_args())
+
+
+if __name__ == "__main__":
+    main()
