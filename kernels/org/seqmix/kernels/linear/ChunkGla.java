@@ -30,16 +30,44 @@ final class ChunkGla {
         Tensor o = Tensor.zeros(p.B, p.T, H, V);
         Tensor fin = outputFinalState ? Tensor.zeros(p.N, H, K, V) : null;
         Tensor zs = p.normalize ? Tensor.zeros(p.N, H, K) : null;
-        Parallel.forRange(p.N * H, item -> new Worker(p, Math.min(chunkSize, Math.max(1, p.T))).run(item / H, item % H, o, fin, zs));
+        int C = Math.min(chunkSize, Math.max(1, p.T));
+        Parallel.forRange(p.N * H, item -> {
+            Worker w = Worker.take(p, C);
+            try {
+                w.run(item / H, item % H, o, fin, zs);
+            } finally {
+                w.busy = false;
+            }
+        });
         return new GlaOutput(o, fin, zs);
     }
 
-    /** Scratch of one (sequence, head) item. */
+    /**
+     * Scratch of one (sequence, head) item, kept per thread and reused by the next item and call with the same
+     * sizes (no allocation per item or per chunk); a busy one (re-entered through a nested parallel call) is
+     * never shared.
+     */
     private static final class Worker {
-        final GlaProblem p;
+        private static final ThreadLocal<Worker> CACHE = new ThreadLocal<>();
+
+        GlaProblem p;
+        boolean busy;
         final int C, K, V;
         final float[] S, z, Q, Kc, Vc, O, A, b, tmp, Qr, Kr;
         final VectorOps ops = VectorizationProvider.ops();
+
+        static Worker take(GlaProblem p, int C) {
+            Worker w = CACHE.get();
+            if (w == null || w.busy || w.C != C || w.K != p.K || w.V != p.V || (w.Q != null) != (p.gate == GlaProblem.Gate.KEY)
+                    || (w.z != null) != p.normalize) {
+                Worker fresh = new Worker(p, C);
+                if (w == null || !w.busy) CACHE.set(fresh);
+                w = fresh;
+            }
+            w.p = p;
+            w.busy = true;
+            return w;
+        }
 
         Worker(GlaProblem p, int C) {
             this.p = p;
@@ -62,6 +90,8 @@ final class ChunkGla {
         }
 
         void run(int n, int h, Tensor o, Tensor fin, Tensor zs) {
+            java.util.Arrays.fill(S, 0f);
+            if (z != null) java.util.Arrays.fill(z, 0f);
             p.loadInitial(n, h, S, z);
             int bi = p.batch(n), start = p.seqStart(n), end = p.seqEnd(n);
             for (int c0 = start; c0 < end; c0 += C) {
