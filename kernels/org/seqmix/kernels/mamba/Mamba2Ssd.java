@@ -91,14 +91,21 @@ public final class Mamba2Ssd {
             int s = item / itemsPerSeq, gg = (item % itemsPerSeq) / blocksPerGroup, blk = item % blocksPerGroup;
             int h0 = gg * headsPerGroup + blk * HEADS_PER_ITEM, h1 = Math.min(h0 + HEADS_PER_ITEM, (gg + 1) * headsPerGroup);
             int bi = c.batch(s), t0 = c.start(s), t1 = c.end(s);
-            // the block's states, contiguous: rows (head, p) of N, so the block's heads share one GEMM per product
-            float[] states = new float[(h1 - h0) * p * n];
-            if (c.init != null) System.arraycopy(c.init, (s * h + h0) * p * n, states, 0, (h1 - h0) * p * n);
-            new Item(c.xa, c.dta, c.ba, c.ca, ya, t, h, p, g, n, chunkSize, c.aa, c.bias, dtSoftplus).run(bi, gg, h0, h1, t0, t1, states);
-            for (int hh = h0; hh < h1; hh++) {
-                skipAndGate(c.xa, c.za, ya, c.da, c.dPerChannel, bi, hh, t0, t1, t, h, p);
+            Scratch sc = Scratch.take(Math.min(chunkSize, Math.max(t, 1)), p, n);
+            try {
+                // the block's states, contiguous: rows (head, p) of N, so the block's heads share one GEMM per product
+                float[] states = sc.states;
+                int len = (h1 - h0) * p * n;
+                if (c.init != null) System.arraycopy(c.init, (s * h + h0) * p * n, states, 0, len);
+                else java.util.Arrays.fill(states, 0, len, 0f);
+                new Item(sc, c.xa, c.dta, c.ba, c.ca, ya, t, h, p, g, n, chunkSize, c.aa, c.bias, dtSoftplus).run(bi, gg, h0, h1, t0, t1, states);
+                for (int hh = h0; hh < h1; hh++) {
+                    skipAndGate(c.xa, c.za, ya, c.da, c.dPerChannel, bi, hh, t0, t1, t, h, p);
+                }
+                if (c.fin != null) System.arraycopy(states, 0, c.fin.data(), (s * h + h0) * p * n, len);
+            } finally {
+                sc.busy = false;
             }
-            if (c.fin != null) System.arraycopy(states, 0, c.fin.data(), (s * h + h0) * p * n, (h1 - h0) * p * n);
         });
         return new Result(c.y, c.fin);
     }
@@ -218,26 +225,59 @@ public final class Mamba2Ssd {
         }
     }
 
-    /** One (sequence, group, block of heads) walked chunk by chunk, with its scratch. */
-    private static final class Item {
-        final float[] xa, dta, ba, ca, ya, aa, bias;
-        final int t, h, p, g, n, cs, stride;
-        final boolean softplus;
-        final float[] dtp, cum, ex, cb, m, xw;
+    /**
+     * The scratch of a chunk-form item, kept per thread and reused by the next item and call with the same chunk,
+     * P and N (no allocation per item or chunk); a busy one (re-entered through a nested parallel call) is never
+     * shared.
+     */
+    private static final class Scratch {
+        private static final ThreadLocal<Scratch> CACHE = new ThreadLocal<>();
+        final int c, p, n;
+        final float[] dtp, cum, ex, cb, m, xw, states;
+        boolean busy;
 
-        Item(float[] xa, float[] dta, float[] ba, float[] ca, float[] ya, int t, int h, int p, int g, int n, int cs,
-             float[] aa, float[] bias, boolean softplus) {
-            this.xa = xa; this.dta = dta; this.ba = ba; this.ca = ca; this.ya = ya;
-            this.t = t; this.h = h; this.p = p; this.g = g; this.n = n; this.cs = cs;
-            this.aa = aa; this.bias = bias; this.softplus = softplus;
-            int c = Math.min(cs, Math.max(t, 1));
-            stride = c;
+        private Scratch(int c, int p, int n) {
+            this.c = c; this.p = p; this.n = n;
             dtp = new float[HEADS_PER_ITEM * c];
             cum = new float[HEADS_PER_ITEM * c];
             ex = new float[c];
             cb = new float[c * c];
             m = new float[c * c];
             xw = new float[c * HEADS_PER_ITEM * p];
+            states = new float[HEADS_PER_ITEM * p * n];
+        }
+
+        static Scratch take(int c, int p, int n) {
+            Scratch sc = CACHE.get();
+            if (sc == null || sc.busy || sc.c != c || sc.p != p || sc.n != n) {
+                Scratch fresh = new Scratch(c, p, n);
+                if (sc == null || !sc.busy) CACHE.set(fresh);
+                sc = fresh;
+            }
+            sc.busy = true;
+            return sc;
+        }
+    }
+
+    /** One (sequence, group, block of heads) walked chunk by chunk, on a thread's {@link Scratch}. */
+    private static final class Item {
+        final float[] xa, dta, ba, ca, ya, aa, bias;
+        final int t, h, p, g, n, cs, stride;
+        final boolean softplus;
+        final float[] dtp, cum, ex, cb, m, xw;
+
+        Item(Scratch sc, float[] xa, float[] dta, float[] ba, float[] ca, float[] ya, int t, int h, int p, int g, int n, int cs,
+             float[] aa, float[] bias, boolean softplus) {
+            this.xa = xa; this.dta = dta; this.ba = ba; this.ca = ca; this.ya = ya;
+            this.t = t; this.h = h; this.p = p; this.g = g; this.n = n; this.cs = cs;
+            this.aa = aa; this.bias = bias; this.softplus = softplus;
+            stride = sc.c;
+            dtp = sc.dtp;
+            cum = sc.cum;
+            ex = sc.ex;
+            cb = sc.cb;
+            m = sc.m;
+            xw = sc.xw;
         }
 
         void run(int bi, int gg, int h0, int h1, int t0, int t1, float[] states) {

@@ -72,6 +72,17 @@ class Mamba2FormsTest {
     }
 
     @Test
+    void chunkScratchReusedAcrossCallsLeaksNothing() {
+        Parallel.setThreads(1);   // one thread: every item reuses the same scratch
+        Mamba2SsdTest.Inputs in = Mamba2SsdTest.Inputs.random(23, 2, 30, 4, 8, 2, 16, true, true);
+        Mamba2Ssd.Result fresh = Mamba2Ssd.chunkScanCombined(in.x(), in.dt(), in.a(), in.b(), in.c(), 8, in.d(), in.z(), in.dtBias(), true, null, true, null);
+        Mamba2SsdTest.chunk(in, 8, true);   // leaves non-zero states in the scratch
+        Mamba2Ssd.Result again = Mamba2Ssd.chunkScanCombined(in.x(), in.dt(), in.a(), in.b(), in.c(), 8, in.d(), in.z(), in.dtBias(), true, null, true, null);
+        assertArrayEquals(fresh.y().toArray(), again.y().toArray());
+        assertArrayEquals(fresh.finalState().toArray(), again.finalState().toArray());
+    }
+
+    @Test
     void forwardIsTheChosenFormBitForBit() {
         assertFalse(Mamba2Ssd.prefersChunk(4096, 64, 128, 64), "Mamba-2 demo heads run recurrent");
         assertTrue(Mamba2Ssd.prefersChunk(4096, 128, 256, 64));
