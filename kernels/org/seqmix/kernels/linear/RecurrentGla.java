@@ -7,7 +7,8 @@ import org.seqmix.core.Tensor;
  * Recurrent form: token by token with the [K, V] state, {@code S = diag(exp(g))·S + k vᵀ; o = Sᵀ(q·scale)}
  * (normalized linear attention also keeps the key sum z and divides o by {@code (q·scale)·z + 1e-10}).
  * {@link #updateHead} is the one-token kernel shared by the whole-sequence form and the allocation-free step; its
- * state pass is the {@link FusedRecurrent} kernel (one load and one store per state element per token).
+ * state pass is the {@link FusedRecurrent} kernel (one load and one store per state element per token). The
+ * whole-sequence form splits V into column blocks whose state stays in L1.
  */
 final class RecurrentGla {
     private RecurrentGla() {}
@@ -15,28 +16,49 @@ final class RecurrentGla {
     /** Per-thread scratch of the step path (the exponentiated per-key decays); allocates only when K grows. */
     private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
+    /** State bytes per item that stay in L1 (32 KiB): the columns of V are split into blocks of this size. */
+    static final int L1_STATE_FLOATS = 8192;
+
     static GlaOutput run(GlaProblem p) {
         final int H = p.H, K = p.K, V = p.V;
         Tensor o = Tensor.zeros(p.B, p.T, H, V);
         Tensor fin = Tensor.zeros(p.N, H, K, V);
         Tensor zs = p.normalize ? Tensor.zeros(p.N, H, K) : null;
         FusedRecurrent kernel = FusedRecurrent.get();
-        Parallel.forRange(p.N * H, item -> {
-            int n = item / H, h = item % H;
-            float[] S = new float[K * V], z = p.normalize ? new float[K] : null, work = new float[K];
-            p.loadInitial(n, h, S, z);
+        // columns of V are independent in the recurrence: (sequence, head, block of columns) items keep a state
+        // block of <= 32 KiB, resident in L1 across the tokens. Normalized attention divides whole rows of o by
+        // one denominator, so it keeps V in one block.
+        int vb = p.normalize ? V : columnBlock(K, V), blocks = (V + vb - 1) / vb;
+        Parallel.forRange(p.N * H * blocks, item -> {
+            int n = item / (H * blocks), h = (item / blocks) % H, j0 = (item % blocks) * vb, w = Math.min(vb, V - j0);
+            float[] S = new float[K * w], z = p.normalize ? new float[K] : null, work = new float[K];
+            if (p.initialState != null) {
+                float[] init = p.initialState.data();
+                int io = p.initialState.offset() + (n * H + h) * K * V + j0;
+                for (int i = 0; i < K; i++) System.arraycopy(init, io + i * V, S, i * w, w);
+            }
+            if (z != null && p.initialKeySum != null) {
+                System.arraycopy(p.initialKeySum.data(), p.initialKeySum.offset() + (n * H + h) * K, z, 0, K);
+            }
             int bi = p.batch(n);
             boolean key = p.gate == GlaProblem.Gate.KEY;
             for (int t = p.seqStart(n); t < p.seqEnd(n); t++) {
                 int r = p.row(bi, t, h);
-                updateHead(kernel, work, K, V, p.q, p.qo + r * K, p.k, p.ko + r * K, p.v, p.vo + r * V,
+                updateHead(kernel, work, K, w, p.q, p.qo + r * K, p.k, p.ko + r * K, p.v, p.vo + r * V + j0,
                         key ? 0f : p.scalarGate(bi, t, h), key ? p.g : null, p.go + r * K, p.scale, S, 0, z, 0,
-                        o.data(), r * V);
+                        o.data(), r * V + j0);
             }
-            System.arraycopy(S, 0, fin.data(), item * K * V, K * V);
-            if (zs != null) System.arraycopy(z, 0, zs.data(), item * K, K);
+            for (int i = 0; i < K; i++) System.arraycopy(S, i * w, fin.data(), ((n * H + h) * K + i) * V + j0, w);
+            if (zs != null) System.arraycopy(z, 0, zs.data(), (n * H + h) * K, K);
         });
         return new GlaOutput(o, fin, zs);
+    }
+
+    /** Columns per item: the whole of V when the state fits L1, else blocks of a multiple of 16 columns that do. */
+    static int columnBlock(int K, int V) {
+        if ((long) K * V <= L1_STATE_FLOATS) return V;
+        int w = Math.max(16, (L1_STATE_FLOATS / K) / 16 * 16);
+        return Math.min(V, w);
     }
 
     /** Scratch of at least K floats for the calling thread. */

@@ -124,23 +124,35 @@ public final class Mamba2Ssd {
         int headsPerGroup = h / g;
         float[] ya = c.y.data();
         FusedRecurrent kernel = FusedRecurrent.get();
-        Parallel.forRange(c.seqs * h, item -> {
-            int s = item / h, hh = item % h, gg = hh / headsPerGroup;
+        // the columns (p) are independent: (sequence, head, block of columns) items keep a state block that fits L1
+        int pb = p * n <= RECURRENT_L1_FLOATS ? p : Math.min(p, Math.max(16, RECURRENT_L1_FLOATS / n / 16 * 16));
+        int blocks = (p + pb - 1) / pb;
+        Parallel.forRange(c.seqs * h * blocks, item -> {
+            int s = item / (h * blocks), hh = (item / blocks) % h, gg = hh / headsPerGroup;
+            int q0 = (item % blocks) * pb, w = Math.min(pb, p - q0);
             int bi = c.batch(s), t0 = c.start(s), t1 = c.end(s);
-            float[] st = new float[n * p];
-            if (c.init != null) transpose(c.init, (s * h + hh) * p * n, p, n, st, 0);
+            float[] st = new float[n * w];
+            // Sᵀ block [N, w] from the [P, N] layout
+            if (c.init != null) transpose(c.init, (s * h + hh) * p * n + q0 * n, w, n, st, 0);
             float a = c.aa[hh], bb = c.bias == null ? 0f : c.bias[hh];
             for (int tt = t0; tt < t1; tt++) {
                 float dtp = dtPrime(c.dta[(bi * t + tt) * h + hh], bb, dtSoftplus);
-                int bo = ((bi * t + tt) * g + gg) * n, xo = ((bi * t + tt) * h + hh) * p;
+                int bo = ((bi * t + tt) * g + gg) * n, xo = ((bi * t + tt) * h + hh) * p + q0;
                 // Sᵀ = exp(dt' A) Sᵀ + B (dt' x)ᵀ;  y = (Sᵀ)ᵀ C
-                kernel.token(st, 0, n, p, (float) Math.exp(dtp * a), null, 0, null, c.ba, bo, c.xa, xo, dtp, c.ca, bo, 1f, ya, xo);
+                kernel.token(st, 0, n, w, (float) Math.exp(dtp * a), null, 0, null, c.ba, bo, c.xa, xo, dtp, c.ca, bo, 1f, ya, xo);
             }
-            skipAndGate(c.xa, c.za, ya, c.da, c.dPerChannel, bi, hh, t0, t1, t, h, p);
-            if (c.fin != null) transpose(st, 0, n, p, c.fin.data(), (s * h + hh) * p * n);
+            if (c.fin != null) transpose(st, 0, n, w, c.fin.data(), (s * h + hh) * p * n + q0 * n);
+        });
+        // D skip and z gate per (sequence, head), after every column block is done
+        Parallel.forRange(c.seqs * h, item -> {
+            int s = item / h, hh = item % h;
+            skipAndGate(c.xa, c.za, ya, c.da, c.dPerChannel, c.batch(s), hh, c.start(s), c.end(s), t, h, p);
         });
         return new Result(c.y, c.fin);
     }
+
+    /** State floats of one recurrent item kept within L1 (32 KiB). */
+    private static final int RECURRENT_L1_FLOATS = 8192;
 
     /** out[c * rows + r] = in[r * cols + c]: a [rows, cols] block transposed. */
     private static void transpose(float[] in, int io, int rows, int cols, float[] out, int oo) {

@@ -65,6 +65,20 @@ class FormsTest {
     }
 
     @Test
+    void recurrentColumnBlocksEqualTheStepBitForBit() {
+        assertEquals(64, RecurrentGla.columnBlock(128, 128));
+        assertEquals(24, RecurrentGla.columnBlock(16, 24), "a state that fits L1 stays whole");
+        for (String op : ChunkGlaTest.OPS) {
+            // K x V = 128 x 80 > 32 KiB: blocks of 64 and 16 columns (the normalized form keeps V whole)
+            LinearAttnTestData d = LinearAttnTestData.random(op, 10, 2, 12, 2, 128, 80, -0.5f, 0f, true);
+            Tensor[] s = StepGlaTest.stepAll(d, d.h0());
+            GlaOutput r = d.recurrent(d.h0(), null);
+            assertArrayEquals(s[0].data(), r.o().data(), op);
+            assertArrayEquals(s[1].data(), r.finalState().data(), op);
+        }
+    }
+
+    @Test
     void fusedRecurrentIsBitIdenticalForAnyThreadCount() {
         LinearAttnTestData d = LinearAttnTestData.random("gla", 6, 2, 33, 3, 16, 24, -1f, 0f, true);
         Parallel.setThreads(1);

@@ -31,7 +31,8 @@ class Mamba2FormsTest {
     @Test
     void recurrentMatchesTheReferenceOnRandomShapes() {
         int[][] shapes = { // B, T, H, P, G, N: P and N hit vector tiles and tails for 8 and 16 lanes
-                {2, 37, 4, 8, 2, 16}, {1, 21, 20, 4, 2, 8}, {3, 5, 2, 16, 1, 32}, {1, 30, 4, 70, 4, 5}, {2, 1, 2, 3, 1, 5}, {1, 9, 2, 64, 1, 128}};
+                {2, 37, 4, 8, 2, 16}, {1, 21, 20, 4, 2, 8}, {3, 5, 2, 16, 1, 32}, {1, 30, 4, 70, 4, 5}, {2, 1, 2, 3, 1, 5}, {1, 9, 2, 64, 1, 128},
+                {2, 11, 2, 80, 1, 128}};   // the last: P x N > 32 KiB, column blocks of 64 and 16
         long seed = 40;
         for (int[] s : shapes) {
             for (boolean gate : new boolean[] {true, false}) {
