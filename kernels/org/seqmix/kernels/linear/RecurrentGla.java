@@ -40,18 +40,36 @@ final class RecurrentGla {
             if (z != null && p.initialKeySum != null) {
                 System.arraycopy(p.initialKeySum.data(), p.initialKeySum.offset() + (n * H + h) * K, z, 0, K);
             }
-            int bi = p.batch(n);
+            int bi = p.batch(n), end = p.seqEnd(n);
             boolean key = p.gate == GlaProblem.Gate.KEY;
-            for (int t = p.seqStart(n); t < p.seqEnd(n); t++) {
+            float touched = 0f;
+            for (int t = p.seqStart(n); t < end; t++) {
                 int r = p.row(bi, t, h);
+                // the rows of token t + 2 are H·K floats apart from token t's: touch one float per cache line so
+                // their loads overlap this token's state pass instead of stalling the next one (long T, DRAM)
+                if (t + PREFETCH < end) touched += touch(p, p.row(bi, t + PREFETCH, h), j0, w, key);
                 updateHead(kernel, work, K, w, p.q, p.qo + r * K, p.k, p.ko + r * K, p.v, p.vo + r * V + j0,
                         key ? 0f : p.scalarGate(bi, t, h), key ? p.g : null, p.go + r * K, p.scale, S, 0, z, 0,
                         o.data(), r * V + j0);
             }
             for (int i = 0; i < K; i++) System.arraycopy(S, i * w, fin.data(), ((n * H + h) * K + i) * V + j0, w);
+            work[0] = touched;   // keeps the touching loads alive
             if (zs != null) System.arraycopy(z, 0, zs.data(), (n * H + h) * K, K);
         });
         return new GlaOutput(o, fin, zs);
+    }
+
+    /** Tokens ahead whose input rows are touched. */
+    private static final int PREFETCH = 2;
+
+    /** Reads one float per 64-byte line of token row r's q, k, v (columns j0..j0+w) and per-key gate. */
+    private static float touch(GlaProblem p, int r, int j0, int w, boolean key) {
+        float s = 0f;
+        int K = p.K;
+        for (int i = 0; i < K; i += 16) s += p.q[p.qo + r * K + i] + p.k[p.ko + r * K + i];
+        if (key) for (int i = 0; i < K; i += 16) s += p.g[p.go + r * K + i];
+        for (int j = 0; j < w; j += 16) s += p.v[p.vo + r * p.V + j0 + j];
+        return s;
     }
 
     /** Columns per item: the whole of V when the state fits L1, else blocks of a multiple of 16 columns that do. */
