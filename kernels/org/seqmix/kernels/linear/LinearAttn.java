@@ -45,18 +45,19 @@ public final class LinearAttn {
     /**
      * The measured rule of the public forward entries (table in docs/linear_attention.md, "Performance"). Both forms
      * cost a fixed amount per token, so the choice hardly depends on T: the chunk form does {@code 4KV + 2C(K+V)}
-     * flops per token and head in GEMMs, the fused recurrent form {@code 4KV} in one streaming pass over the state.
-     * The chunk form only wins for scalar gates with a state of at least 128 x 128 and at least one full chunk per
-     * sequence; GLA's per-key gate (more exponentials, sub-block rescaling) and smaller heads run recurrent.
+     * flops per token and head in GEMMs, the fused recurrent form {@code 4KV} in one streaming pass over a state
+     * block kept in L1. The chunk form only wins for scalar gates with a state larger than 128 x 128 and at least
+     * one full chunk per sequence; GLA's per-key gate (more exponentials, sub-block rescaling) and heads up to
+     * 128 x 128 run recurrent.
      *
      * @param tokensPerSeq tokens per sequence (the mean length of a packed batch)
      */
     public static Form form(boolean perKeyGate, int tokensPerSeq, int K, int V, int chunkSize) {
-        boolean chunk = !perKeyGate && (long) K * V >= CHUNK_MIN_STATE && tokensPerSeq >= chunkSize;
+        boolean chunk = !perKeyGate && (long) K * V > CHUNK_MIN_STATE && tokensPerSeq >= chunkSize;
         return chunk ? Form.CHUNK : Form.RECURRENT;
     }
 
-    /** Smallest state K·V for which forward picks the chunk form (scalar gates). */
+    /** State size K·V above which forward picks the chunk form (scalar gates). */
     public static final int CHUNK_MIN_STATE = 128 * 128;
 
     private static Form pick(boolean perKeyGate, Tensor q, Tensor v, int[] cuSeqlens, int chunkSize) {

@@ -24,18 +24,19 @@ class FormsTest {
     }
 
     @Test
-    void ruleChoosesChunkOnlyForLargeScalarGateStates() {
-        assertEquals(LinearAttn.Form.CHUNK, LinearAttn.form(false, 4096, 128, 128, 64));
-        assertEquals(LinearAttn.Form.CHUNK, LinearAttn.form(false, 64, 128, 128, 64));
-        assertEquals(LinearAttn.Form.RECURRENT, LinearAttn.form(false, 63, 128, 128, 64), "less than one chunk");
+    void ruleChoosesChunkOnlyForScalarGatesAndStatesAbove128x128() {
+        assertEquals(LinearAttn.Form.CHUNK, LinearAttn.form(false, 4096, 256, 256, 64));
+        assertEquals(LinearAttn.Form.CHUNK, LinearAttn.form(false, 64, 256, 128, 64));
+        assertEquals(LinearAttn.Form.RECURRENT, LinearAttn.form(false, 63, 256, 256, 64), "less than one chunk");
+        assertEquals(LinearAttn.Form.RECURRENT, LinearAttn.form(false, 4096, 128, 128, 64), "state fits the recurrent form");
         assertEquals(LinearAttn.Form.RECURRENT, LinearAttn.form(false, 4096, 64, 64, 64), "small state");
-        assertEquals(LinearAttn.Form.RECURRENT, LinearAttn.form(true, 4096, 128, 128, 64), "GLA");
+        assertEquals(LinearAttn.Form.RECURRENT, LinearAttn.form(true, 4096, 256, 256, 64), "GLA");
     }
 
     @Test
     void forwardIsTheChosenFormBitForBit() {
         for (String op : List.of("linear_attn", "simple_gla", "lightning_attn", "gla")) {
-            for (int K : new int[] {16, 128}) {
+            for (int K : new int[] {16, 160}) {
                 LinearAttnTestData d = LinearAttnTestData.random(op, 3, 1, 70, 2, K, K, -0.5f, 0f, true);
                 GlaOutput f = forward(d, null, 16);
                 boolean chunk = LinearAttn.form(op.equals("gla"), 70, K, K, 16) == LinearAttn.Form.CHUNK;
@@ -48,8 +49,8 @@ class FormsTest {
 
     @Test
     void forwardOfAPackedBatchUsesTheMeanLength() {
-        LinearAttnTestData d = LinearAttnTestData.random("simple_gla", 4, 1, 100, 1, 128, 128, -0.5f, 0f, false);
-        int[] cu = {0, 30, 60, 100};   // mean 33 tokens < chunk 64: recurrent
+        LinearAttnTestData d = LinearAttnTestData.random("simple_gla", 4, 1, 100, 1, 160, 160, -0.5f, 0f, false);
+        int[] cu = {0, 30, 60, 100};   // mean 33 tokens < chunk 64: recurrent, though 160 x 160 would chunk
         GlaOutput f = LinearAttn.simpleGla(d.q(), d.k(), d.v(), d.g(), d.scale(), null, true, cu, 64);
         GlaOutput r = d.recurrent(null, cu);
         assertArrayEquals(r.o().data(), f.o().data());
