@@ -50,16 +50,19 @@ public final class Mamba2Ssd {
     }
 
     /**
-     * Whether {@link #forward} runs the chunk form: per token and head the chunk form does about
-     * {@code 4PN + 2QP} flops in small GEMMs, the fused recurrent form {@code 4PN} in one pass over a state that
-     * stays in L1 / L2; measured, the recurrent form wins for every state up to P·N = 128·128 (see docs/mamba.md).
+     * Whether {@link #forward} runs the chunk form (measured, docs/mamba.md "Performance"): the fused recurrent form
+     * does {@code 4PN} flops per token and head on a state block of at most 32 KiB (L1) and wins for N <= 128 at
+     * every measured P (64 .. 256) and T; with N = 256 its column blocks narrow to 32 and the chunk form
+     * ({@code 4PN + 2QP} flops in GEMMs) wins from about 1024 tokens per sequence.
      */
     public static boolean prefersChunk(int tokensPerSeq, int P, int N, int chunkSize) {
-        return (long) P * N > CHUNK_MIN_STATE && tokensPerSeq >= chunkSize;
+        return N > CHUNK_MIN_N && tokensPerSeq >= Math.max(chunkSize, CHUNK_MIN_TOKENS);
     }
 
-    /** State size P·N above which {@link #forward} picks the chunk form. */
-    public static final int CHUNK_MIN_STATE = 128 * 128;
+    /** Largest d_state for which {@link #forward} always runs the recurrent form. */
+    public static final int CHUNK_MIN_N = 128;
+    /** Tokens per sequence from which {@link #forward} runs the chunk form when N > {@link #CHUNK_MIN_N}. */
+    public static final int CHUNK_MIN_TOKENS = 1024;
 
     /**
      * @param x {@code [B, T, H, P]}

@@ -86,12 +86,14 @@ class Mamba2FormsTest {
     @Test
     void forwardIsTheChosenFormBitForBit() {
         assertFalse(Mamba2Ssd.prefersChunk(4096, 64, 128, 64), "Mamba-2 demo heads run recurrent");
-        assertTrue(Mamba2Ssd.prefersChunk(4096, 128, 256, 64));
-        assertFalse(Mamba2Ssd.prefersChunk(63, 128, 256, 64), "less than one chunk");
-        for (int[] pn : new int[][] {{8, 16}, {128, 160}}) {
-            Mamba2SsdTest.Inputs in = Mamba2SsdTest.Inputs.random(5, 1, 20, 1, pn[0], 1, pn[1], false, true);
+        assertFalse(Mamba2Ssd.prefersChunk(1 << 16, 256, 128, 64), "N <= 128 always runs recurrent");
+        assertTrue(Mamba2Ssd.prefersChunk(4096, 64, 256, 64));
+        assertFalse(Mamba2Ssd.prefersChunk(1023, 64, 256, 64), "short sequences run recurrent");
+        for (int[] pn : new int[][] {{8, 16}, {16, 160}}) {
+            int t = 1030;   // above the chunk threshold for N = 160, so both branches run
+            Mamba2SsdTest.Inputs in = Mamba2SsdTest.Inputs.random(5, 1, t, 1, pn[0], 1, pn[1], false, true);
             Mamba2Ssd.Result f = Mamba2Ssd.forward(in.x(), in.dt(), in.a(), in.b(), in.c(), 16, in.d(), in.z(), in.dtBias(), true, in.init(), true, null);
-            Mamba2Ssd.Result ref = Mamba2Ssd.prefersChunk(20, pn[0], pn[1], 16)
+            Mamba2Ssd.Result ref = Mamba2Ssd.prefersChunk(t, pn[0], pn[1], 16)
                     ? Mamba2Ssd.chunkScanCombined(in.x(), in.dt(), in.a(), in.b(), in.c(), 16, in.d(), in.z(), in.dtBias(), true, in.init(), true, null)
                     : recurrent(in, true, null, in.init());
             assertArrayEquals(ref.y().toArray(), f.y().toArray());
