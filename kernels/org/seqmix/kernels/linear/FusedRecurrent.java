@@ -21,8 +21,9 @@ import org.seqmix.kernels.VectorizationProvider;
 public interface FusedRecurrent {
     /**
      * @param logDecay per-row log decays at {@code ldo} (GLA), or null to use {@code decay} for every row
-     * @param work scratch of at least {@code rows} floats (receives the exponentiated decays); unused when
-     *             {@code logDecay} is null
+     * @param work scratch of at least {@code rows} floats (receives the decays, exponentiated by
+     *             {@link org.seqmix.kernels.VectorOps#exp}, so both implementations and every JIT tier agree);
+     *             unused when {@code logDecay} is null
      */
     void token(float[] s, int so, int rows, int cols, float decay, float[] logDecay, int ldo, float[] work,
                float[] k, int ko, float[] v, int vo, float vScale, float[] q, int qo, float qScale, float[] o, int oo);

@@ -1,8 +1,8 @@
 package org.seqmix.kernels.linear;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.seqmix.kernels.VectorizationProvider;
 
 /**
  * {@link FusedRecurrent} on {@code jdk.incubator.vector}: column tiles of four vectors; per tile the scaled v sits in
@@ -19,13 +19,8 @@ final class PanamaFusedRecurrent implements FusedRecurrent {
     @Override
     public void token(float[] s, int so, int rows, int cols, float decay, float[] logDecay, int ldo, float[] work,
                       float[] k, int ko, float[] v, int vo, float vScale, float[] q, int qo, float qScale, float[] o, int oo) {
-        if (logDecay != null) {
-            int i = 0;
-            for (int bound = SPECIES.loopBound(rows); i < bound; i += L) {
-                FloatVector.fromArray(SPECIES, logDecay, ldo + i).lanewise(VectorOperators.EXP).intoArray(work, i);
-            }
-            for (; i < rows; i++) work[i] = (float) Math.exp(logDecay[ldo + i]);
-        }
+        // the row decays through VectorOps.exp: the same values in every JIT tier and in the scalar floor
+        if (logDecay != null) VectorizationProvider.ops().exp(logDecay, ldo, work, 0, rows);
         int j = 0;
         for (; j + 4 * L <= cols; j += 4 * L) {
             FloatVector v0 = FloatVector.fromArray(SPECIES, v, vo + j).mul(vScale);

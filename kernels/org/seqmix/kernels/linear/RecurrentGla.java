@@ -95,7 +95,8 @@ final class RecurrentGla {
     static void updateHead(FusedRecurrent kernel, float[] work, int K, int V, float[] q, int qo, float[] k, int ko, float[] v, int vo,
                            float gScalar, float[] gk, int go, float scale, float[] S, int so, float[] z, int zo,
                            float[] o, int oo) {
-        float decay = gk == null ? (float) Math.exp(gScalar) : 1f;
+        // StrictMath: the same bits in every JIT tier, so step and recurrent agree exactly (once per token and head)
+        float decay = gk == null ? (float) StrictMath.exp(gScalar) : 1f;
         kernel.token(S, so, K, V, decay, gk, go, work, k, ko, v, vo, 1f, q, qo, scale, o, oo);
         if (z != null) {
             float denom = 0f;

@@ -142,7 +142,7 @@ public final class Mamba2Ssd {
                 float dtp = dtPrime(c.dta[(bi * t + tt) * h + hh], bb, dtSoftplus);
                 int bo = ((bi * t + tt) * g + gg) * n, xo = ((bi * t + tt) * h + hh) * p + q0;
                 // Sᵀ = exp(dt' A) Sᵀ + B (dt' x)ᵀ;  y = (Sᵀ)ᵀ C
-                kernel.token(st, 0, n, w, (float) Math.exp(dtp * a), null, 0, null, c.ba, bo, c.xa, xo, dtp, c.ca, bo, 1f, ya, xo);
+                kernel.token(st, 0, n, w, (float) StrictMath.exp(dtp * a), null, 0, null, c.ba, bo, c.xa, xo, dtp, c.ca, bo, 1f, ya, xo);
             }
             if (c.fin != null) transpose(st, 0, n, w, c.fin.data(), (s * h + hh) * p * n + q0 * n);
         });

@@ -7,15 +7,14 @@ import org.seqmix.kernels.VectorizationProvider;
  * One token of the Mamba-1 selective scan for a block of {@code w} channels whose state is kept transposed,
  * {@code s [N, w]} (row k at {@code k * w}), so the work is vectorised across channels with no horizontal sum:
  * <pre>
- *   s[k][c] = exp(dl[c] · At[k][c]) s[k][c] + du[c] B[k]      At [N, D] is A transposed, row stride {@code atStride}
+ *   s[k][c] = dA[k][c] s[k][c] + du[c] B[k]      dA = exp(delta' A) [N, w], computed by the caller through VectorOps
  *   y[c]    = sum_k s[k][c] C[k]
  * </pre>
- * with {@code dl = delta'} and {@code du = delta' u} per channel. A scalar floor and a Panama implementation, loaded by
+ * with {@code du = delta' u} per channel. A scalar floor and a Panama implementation, loaded by
  * name only when the incubator module is present (as {@link SsdStepRows}). Allocation-free.
  */
 public interface ScanChannels {
-    void token(float[] s, int w, int n, float[] dl, float[] du, float[] at, int ato, int atStride, float[] b, int bo,
-               float[] c, int co, float[] y);
+    void token(float[] s, int w, int n, float[] dA, float[] du, float[] b, int bo, float[] c, int co, float[] y);
 
     String name();
 

@@ -70,7 +70,7 @@ public final class SelectiveScan {
             int bi = item / blocks, d0 = (item % blocks) * CHANNEL_BLOCK, d1 = Math.min(d, d0 + CHANNEL_BLOCK);
             int w = d1 - d0;
             // the block's state transposed, [N, w]: vectorised across channels
-            float[] st = new float[n * w], dl = new float[w], du = new float[w], yv = new float[w];
+            float[] st = new float[n * w], dl = new float[w], du = new float[w], yv = new float[w], dA = new float[n * w];
             if (init != null) {
                 for (int c = 0; c < w; c++) for (int k = 0; k < n; k++) st[k * w + c] = init[(bi * d + d0 + c) * n + k];
             }
@@ -82,7 +82,10 @@ public final class SelectiveScan {
                 else System.arraycopy(dla, row, dl, 0, w);
                 if (deltaSoftplus) ops.softplus(dl, 0, dl, 0, w);
                 ops.mul(dl, 0, ua, row, du, 0, w);
-                kernel.token(st, w, n, dl, du, at, d0, d, ba, bo, ca, bo, yv);
+                // dA = exp(delta' A) for the block, [N, w], through VectorOps (one exp pass over N·w)
+                for (int k = 0; k < n; k++) ops.mul(dl, 0, at, k * d + d0, dA, k * w, w);
+                ops.exp(dA, 0, dA, 0, n * w);
+                kernel.token(st, w, n, dA, du, ba, bo, ca, bo, yv);
                 if (dd != null) ops.fma(dd, d0, ua, row, yv, 0, w);
                 if (za != null) {
                     ops.silu(za, row, du, 0, w);
