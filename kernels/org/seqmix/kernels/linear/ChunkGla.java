@@ -30,16 +30,44 @@ final class ChunkGla {
         Tensor o = Tensor.zeros(p.B, p.T, H, V);
         Tensor fin = outputFinalState ? Tensor.zeros(p.N, H, K, V) : null;
         Tensor zs = p.normalize ? Tensor.zeros(p.N, H, K) : null;
-        Parallel.forRange(p.N * H, item -> new Worker(p, Math.min(chunkSize, Math.max(1, p.T))).run(item / H, item % H, o, fin, zs));
+        int C = Math.min(chunkSize, Math.max(1, p.T));
+        Parallel.forRange(p.N * H, item -> {
+            Worker w = Worker.take(p, C);
+            try {
+                w.run(item / H, item % H, o, fin, zs);
+            } finally {
+                w.busy = false;
+            }
+        });
         return new GlaOutput(o, fin, zs);
     }
 
-    /** Scratch of one (sequence, head) item. */
+    /**
+     * Scratch of one (sequence, head) item, kept per thread and reused by the next item and call with the same
+     * sizes (no allocation per item or per chunk); a busy one (re-entered through a nested parallel call) is
+     * never shared.
+     */
     private static final class Worker {
-        final GlaProblem p;
+        private static final ThreadLocal<Worker> CACHE = new ThreadLocal<>();
+
+        GlaProblem p;
+        boolean busy;
         final int C, K, V;
         final float[] S, z, Q, Kc, Vc, O, A, b, tmp, Qr, Kr;
         final VectorOps ops = VectorizationProvider.ops();
+
+        static Worker take(GlaProblem p, int C) {
+            Worker w = CACHE.get();
+            if (w == null || w.busy || w.C != C || w.K != p.K || w.V != p.V || (w.Q != null) != (p.gate == GlaProblem.Gate.KEY)
+                    || (w.z != null) != p.normalize) {
+                Worker fresh = new Worker(p, C);
+                if (w == null || !w.busy) CACHE.set(fresh);
+                w = fresh;
+            }
+            w.p = p;
+            w.busy = true;
+            return w;
+        }
 
         Worker(GlaProblem p, int C) {
             this.p = p;
@@ -48,12 +76,13 @@ final class ChunkGla {
             V = p.V;
             S = new float[K * V];
             z = p.normalize ? new float[K] : null;
-            Q = new float[C * K];
-            Kc = new float[C * K];
-            Vc = new float[C * V];
-            O = new float[C * V];
-            A = new float[C * C];
             boolean key = p.gate == GlaProblem.Gate.KEY;
+            // scalar gates read q and v in place and write o in place; GLA works on copies
+            Q = key ? new float[C * K] : null;
+            Kc = new float[C * K];
+            Vc = key ? new float[C * V] : null;
+            O = key ? new float[C * V] : null;
+            A = new float[C * C];
             b = new float[key ? C * K : C];
             tmp = new float[Math.max(K, C)];
             Qr = key ? new float[SUB * K] : null;
@@ -61,20 +90,27 @@ final class ChunkGla {
         }
 
         void run(int n, int h, Tensor o, Tensor fin, Tensor zs) {
+            java.util.Arrays.fill(S, 0f);
+            if (z != null) java.util.Arrays.fill(z, 0f);
             p.loadInitial(n, h, S, z);
             int bi = p.batch(n), start = p.seqStart(n), end = p.seqEnd(n);
             for (int c0 = start; c0 < end; c0 += C) {
                 int L = Math.min(C, end - c0);
-                gather(bi, h, c0, L);
-                if (p.gate == GlaProblem.Gate.KEY) chunkKey(L); else chunkScalar(L);
-                if (p.normalize) normalize(L);
-                for (int i = 0; i < L; i++) System.arraycopy(O, i * V, o.data(), p.row(bi, c0 + i, h) * V, V);
+                if (p.gate == GlaProblem.Gate.KEY) {
+                    gather(bi, h, c0, L);
+                    chunkKey(L);
+                    for (int i = 0; i < L; i++) System.arraycopy(O, i * V, o.data(), p.row(bi, c0 + i, h) * V, V);
+                } else {
+                    gatherScalar(bi, h, c0, L);
+                    chunkScalar(L, p.row(bi, c0, h), o.data());
+                    if (p.normalize) normalize(L, p.row(bi, c0, h), o.data());
+                }
             }
             if (fin != null) System.arraycopy(S, 0, fin.data(), (n * p.H + h) * K * V, K * V);
             if (zs != null) System.arraycopy(z, 0, zs.data(), (n * p.H + h) * K, K);
         }
 
-        /** Copies the chunk's q (scaled), k, v and the within-chunk cumulative log decay b. */
+        /** Copies the chunk's q (scaled), k, v and the within-chunk cumulative log decays b [L, K] (GLA). */
         void gather(int bi, int h, int c0, int L) {
             for (int i = 0; i < L; i++) {
                 int r = p.row(bi, c0 + i, h);
@@ -82,32 +118,52 @@ final class ChunkGla {
                 ops.scale(p.scale, Q, i * K, K);
                 System.arraycopy(p.k, p.ko + r * K, Kc, i * K, K);
                 System.arraycopy(p.v, p.vo + r * V, Vc, i * V, V);
-                if (p.gate == GlaProblem.Gate.KEY) {
-                    System.arraycopy(p.g, p.go + r * K, b, i * K, K);
-                    if (i > 0) ops.add(b, (i - 1) * K, b, i * K, b, i * K, K);
-                } else {
-                    b[i] = (i > 0 ? b[i - 1] : 0f) + p.scalarGate(bi, c0 + i, h);
-                }
+                System.arraycopy(p.g, p.go + r * K, b, i * K, K);
+                if (i > 0) ops.add(b, (i - 1) * K, b, i * K, b, i * K, K);
             }
         }
 
-        /** Scalar decay per token (linear attention, simple GLA, Lightning). */
-        void chunkScalar(int L) {
-            // inter: O_i = exp(b_i) q_i S
-            Gemm.sgemm(false, false, L, V, K, 1f, Q, 0, K, S, 0, V, 0f, O, 0, V);
-            for (int i = 0; i < L; i++) ops.scale((float) Math.exp(b[i]), O, i * V, V);
-            // intra: (Q Kᵀ ∘ exp(b_i - b_j), j <= i) V
-            Gemm.sgemm(false, true, L, L, K, 1f, Q, 0, K, Kc, 0, K, 0f, A, 0, C);
+        /** Scalar gates: only k is copied (it is rescaled for the state update); q and v are read in place. */
+        void gatherScalar(int bi, int h, int c0, int L) {
             for (int i = 0; i < L; i++) {
-                for (int j = 0; j <= i; j++) A[i * C + j] *= (float) Math.exp(b[i] - b[j]);
-                for (int j = i + 1; j < L; j++) A[i * C + j] = 0f;
+                System.arraycopy(p.k, p.ko + p.row(bi, c0 + i, h) * K, Kc, i * K, K);
+                b[i] = (i > 0 ? b[i - 1] : 0f) + p.scalarGate(bi, c0 + i, h);
             }
-            Gemm.sgemm(false, false, L, V, L, 1f, A, 0, C, Vc, 0, V, 1f, O, 0, V);
+        }
+
+        /**
+         * Scalar decay per token (linear attention, simple GLA, Lightning); q, v read and o written in place on the
+         * token-major tensors (row stride H·K or H·V), the scale folded into the GEMMs' alpha.
+         */
+        void chunkScalar(int L, int r0, float[] od) {
+            int ldq = p.H * K, ldv = p.H * V, qo = p.qo + r0 * K, vo = p.vo + r0 * V, oo = r0 * V;
+            boolean gated = p.gate != GlaProblem.Gate.NONE;
+            // inter: O_i = exp(b_i) (q_i·scale) S
+            Gemm.sgemm(false, false, L, V, K, p.scale, p.q, qo, ldq, S, 0, V, 0f, od, oo, ldv);
+            if (gated) {
+                ops.exp(b, 0, tmp, 0, L);
+                for (int i = 0; i < L; i++) ops.scale(tmp[i], od, oo + i * ldv, V);
+            }
+            // intra: ((Q·scale) Kᵀ ∘ exp(b_i - b_j), j <= i) V; the exponents are <= 0, one vector exp per row
+            Gemm.sgemm(false, true, L, L, K, p.scale, p.q, qo, ldq, Kc, 0, K, 0f, A, 0, C);
+            for (int i = 0; i < L; i++) {
+                if (gated) {
+                    for (int j = 0; j <= i; j++) tmp[j] = b[i] - b[j];
+                    ops.exp(tmp, 0, tmp, 0, i + 1);
+                    ops.mul(A, i * C, tmp, 0, A, i * C, i + 1);
+                }
+                java.util.Arrays.fill(A, i * C + i + 1, i * C + L, 0f);
+            }
+            Gemm.sgemm(false, false, L, V, L, 1f, A, 0, C, p.v, vo, ldv, 1f, od, oo, ldv);
             // state: S = exp(b_last) S + (K ∘ exp(b_last - b_j))ᵀ V
-            float last = b[L - 1];
-            ops.scale((float) Math.exp(last), S, 0, K * V);
-            for (int j = 0; j < L; j++) ops.scale((float) Math.exp(last - b[j]), Kc, j * K, K);
-            Gemm.sgemm(true, false, K, V, L, 1f, Kc, 0, K, Vc, 0, V, 1f, S, 0, V);
+            if (gated) {
+                float last = b[L - 1];
+                ops.scale((float) Math.exp(last), S, 0, K * V);
+                for (int j = 0; j < L; j++) tmp[j] = last - b[j];
+                ops.exp(tmp, 0, tmp, 0, L);
+                for (int j = 0; j < L; j++) ops.scale(tmp[j], Kc, j * K, K);
+            }
+            Gemm.sgemm(true, false, K, V, L, 1f, Kc, 0, K, p.v, vo, ldv, 1f, S, 0, V);
         }
 
         /** Per-key decay (GLA). */
@@ -159,12 +215,13 @@ final class ChunkGla {
             ops.exp(tmp, 0, tmp, 0, K);
         }
 
-        /** Normalized linear attention: o_i /= (q_i·scale)·z_i + 1e-10, z the running key sum. */
-        void normalize(int L) {
+        /** Normalized linear attention: o_i /= (q_i·scale)·z_i + 1e-10, z the running key sum (k is still unscaled: no gate). */
+        void normalize(int L, int r0, float[] od) {
+            int ldq = p.H * K, ldv = p.H * V;
             for (int i = 0; i < L; i++) {
                 ops.add(z, 0, Kc, i * K, z, 0, K);
-                float d = ops.dot(Q, i * K, z, 0, K) + 1e-10f;
-                ops.scale(1f / d, O, i * V, V);
+                float d = p.scale * ops.dot(p.q, p.qo + r0 * K + i * ldq, z, 0, K) + 1e-10f;
+                ops.scale(1f / d, od, r0 * V + i * ldv, V);
             }
         }
     }

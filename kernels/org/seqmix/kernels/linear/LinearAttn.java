@@ -2,8 +2,6 @@ package org.seqmix.kernels.linear;
 
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
-import org.seqmix.kernels.VectorOps;
-import org.seqmix.kernels.VectorizationProvider;
 
 /**
  * The linear-attention family under fla's names: {@code linear_attn}, {@code simple_gla}, {@code lightning_attn},
@@ -37,6 +35,72 @@ public final class LinearAttn {
 
     static float lightningDecay(int H, int layerIdx, int numLayers, int h) {
         return (float) (-(8.0 / H * (1.0 - (double) layerIdx / numLayers)) * h);
+    }
+
+    // ---- forward: the faster form for the shape ----
+
+    /** The two whole-sequence forms; {@link #prefersRecurrent} picks one for {@code forward}. */
+    public enum Form { CHUNK, RECURRENT }
+
+    /**
+     * The measured rule of the public forward entries (table in docs/linear_attention.md, "Performance"). Both forms
+     * cost a fixed amount per token, so the choice hardly depends on T: the chunk form does {@code 4KV + 2C(K+V)}
+     * flops per token and head in GEMMs, the fused recurrent form {@code 4KV} in one streaming pass over a state
+     * block kept in L1. The chunk form only wins for scalar gates with a state larger than 128 x 128 and at least
+     * one full chunk per sequence; GLA's per-key gate (more exponentials, sub-block rescaling) and heads up to
+     * 128 x 128 run recurrent.
+     *
+     * @param tokensPerSeq tokens per sequence (the mean length of a packed batch)
+     */
+    public static Form form(boolean perKeyGate, int tokensPerSeq, int K, int V, int chunkSize) {
+        boolean chunk = !perKeyGate && (long) K * V > CHUNK_MIN_STATE && tokensPerSeq >= chunkSize;
+        return chunk ? Form.CHUNK : Form.RECURRENT;
+    }
+
+    /** State size K·V above which forward picks the chunk form (scalar gates). */
+    public static final int CHUNK_MIN_STATE = 128 * 128;
+
+    private static Form pick(boolean perKeyGate, Tensor q, Tensor v, int[] cuSeqlens, int chunkSize) {
+        Shapes.checkRank("q", q, 4, "B, T, H, K");
+        Shapes.checkRank("v", v, 4, "B, T, H, V");
+        int seqs = cuSeqlens == null ? 1 : Math.max(1, cuSeqlens.length - 1);
+        return form(perKeyGate, q.dim(1) / seqs, q.dim(3), v.dim(3), chunkSize);
+    }
+
+    /** {@code linear_attn} in the faster form for the shape ({@link #form}); chunkSize is used by the chunk form. */
+    public static GlaOutput linearAttn(Tensor q, Tensor k, Tensor v, float scale, Tensor initialState, boolean outputFinalState,
+                                       boolean normalize, Tensor initialKeySum, int[] cuSeqlens, int chunkSize) {
+        Shapes.positive("chunk_size", chunkSize);
+        return pick(false, q, v, cuSeqlens, chunkSize) == Form.RECURRENT
+                ? fusedRecurrentLinearAttn(q, k, v, scale, initialState, outputFinalState, normalize, initialKeySum, cuSeqlens)
+                : chunkLinearAttn(q, k, v, scale, initialState, outputFinalState, normalize, initialKeySum, cuSeqlens, chunkSize);
+    }
+
+    /** {@code simple_gla} in the faster form for the shape. */
+    public static GlaOutput simpleGla(Tensor q, Tensor k, Tensor v, Tensor g, float scale, Tensor initialState, boolean outputFinalState,
+                                      int[] cuSeqlens, int chunkSize) {
+        Shapes.positive("chunk_size", chunkSize);
+        return pick(false, q, v, cuSeqlens, chunkSize) == Form.RECURRENT
+                ? fusedRecurrentSimpleGla(q, k, v, g, scale, initialState, outputFinalState, cuSeqlens)
+                : chunkSimpleGla(q, k, v, g, scale, initialState, outputFinalState, cuSeqlens, chunkSize);
+    }
+
+    /** {@code lightning_attn} in the faster form for the shape. */
+    public static GlaOutput lightningAttn(Tensor q, Tensor k, Tensor v, int layerIdx, int numLayers, float scale, Tensor initialState,
+                                          boolean outputFinalState, int[] cuSeqlens, int chunkSize) {
+        Shapes.positive("chunk_size", chunkSize);
+        return pick(false, q, v, cuSeqlens, chunkSize) == Form.RECURRENT
+                ? fusedRecurrentLightningAttn(q, k, v, layerIdx, numLayers, scale, initialState, outputFinalState, cuSeqlens)
+                : chunkLightningAttn(q, k, v, layerIdx, numLayers, scale, initialState, outputFinalState, cuSeqlens, chunkSize);
+    }
+
+    /** {@code gla} in the faster form for the shape. */
+    public static GlaOutput gla(Tensor q, Tensor k, Tensor v, Tensor g, float scale, Tensor initialState, boolean outputFinalState,
+                                int[] cuSeqlens, int chunkSize) {
+        Shapes.positive("chunk_size", chunkSize);
+        return pick(true, q, v, cuSeqlens, chunkSize) == Form.RECURRENT
+                ? fusedRecurrentGla(q, k, v, g, scale, initialState, outputFinalState, cuSeqlens)
+                : chunkGla(q, k, v, g, scale, initialState, outputFinalState, cuSeqlens, chunkSize);
     }
 
     // ---- linear_attn ----
@@ -160,7 +224,8 @@ public final class LinearAttn {
             float[] gd = g.data();
             for (int i = 0, n = g.numel(); i < n; i++) GlaProblem.checkGate("g", gd[g.offset() + i], i);
         }
-        VectorOps ops = VectorizationProvider.ops();
+        FusedRecurrent kernel = FusedRecurrent.get();
+        float[] work = RecurrentGla.work(K);
         float[] S = state.data(), od = o.data();
         for (int bh = 0; bh < B * H; bh++) {
             int h = bh % H;
@@ -169,7 +234,7 @@ public final class LinearAttn {
                 case HEAD -> g.data()[g.offset() + bh];
                 case CONSTANT -> lightningDecay(H, layerIdx, numLayers, h);
             };
-            RecurrentGla.updateHead(ops, K, V, q.data(), q.offset() + bh * K, k.data(), k.offset() + bh * K, v.data(), v.offset() + bh * V,
+            RecurrentGla.updateHead(kernel, work, K, V, q.data(), q.offset() + bh * K, k.data(), k.offset() + bh * K, v.data(), v.offset() + bh * V,
                     gs, gate == GlaProblem.Gate.KEY ? g.data() : null, gate == GlaProblem.Gate.KEY ? g.offset() + bh * K : 0, scale,
                     S, state.offset() + bh * K * V, keySum == null ? null : keySum.data(), keySum == null ? 0 : keySum.offset() + bh * K,
                     od, o.offset() + bh * V);

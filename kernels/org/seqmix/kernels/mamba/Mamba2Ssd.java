@@ -7,6 +7,7 @@ import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.Gemm;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
+import org.seqmix.kernels.linear.FusedRecurrent;
 
 /**
  * Mamba-2 state space duality (SSD), chunked, as mamba_ssm's {@code mamba_chunk_scan_combined}
@@ -17,9 +18,11 @@ import org.seqmix.kernels.VectorizationProvider;
  * {@code Y = (C Bᵀ ∘ L ∘ dt') X + diag(exp(c)) C S₀ᵀ} with {@code L[i,j] = exp(c_i - c_j)} for {@code j <= i}
  * (a difference of cumulative sums: never exp of a large positive number), and the state passed on is
  * {@code exp(c_last) S₀ + (X ∘ exp(c_last - c) dt')ᵀ B}. The matrix products go through {@link Gemm#sgemm};
- * (batch or sequence) x group x block-of-heads items run in parallel, each walking its chunks in order and
- * sharing the chunk's {@code C Bᵀ} across its heads; the blocking is fixed, so results do not depend on the
- * thread count.
+ * (batch or sequence) x group x block-of-heads items run in parallel, each walking its chunks in order,
+ * sharing the chunk's {@code C Bᵀ} across its heads and doing {@code C S₀ᵀ} and the state update for all of its
+ * heads in one GEMM each (the block's states are contiguous rows (head, p), its heads adjacent in y). The
+ * blocking is fixed, so results do not depend on the thread count. {@link #recurrent} is the fused token-by-token
+ * form and {@link #forward} picks the faster of the two for the shape.
  */
 public final class Mamba2Ssd {
     public static final int DEFAULT_CHUNK_SIZE = 64;
@@ -30,6 +33,36 @@ public final class Mamba2Ssd {
 
     /** y {@code [B, T, H, P]} and the final state {@code [B or N, H, P, N]} (null unless asked for). */
     public record Result(Tensor y, Tensor finalState) {}
+
+    /**
+     * Mamba-2 in the faster form for the shape (the rule {@link #prefersChunk}, measured: docs/mamba.md,
+     * "Performance"); same arguments as {@link #chunkScanCombined}, whose {@code chunkSize} the chunk form uses.
+     */
+    public static Result forward(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, int chunkSize, Tensor D, Tensor z,
+                                 Tensor dtBias, boolean dtSoftplus, Tensor initialState, boolean outputFinalState, int[] cuSeqlens) {
+        Shapes.positive("chunk_size", chunkSize);
+        Shapes.checkRank("x", x, 4, "B, T, H, P");
+        Shapes.checkRank("B", B, 4, "B, T, G, N");
+        int seqs = cuSeqlens == null ? 1 : Math.max(1, cuSeqlens.length - 1);
+        return prefersChunk(x.dim(1) / seqs, x.dim(3), B.dim(3), chunkSize)
+                ? chunkScanCombined(x, dt, A, B, C, chunkSize, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens)
+                : recurrent(x, dt, A, B, C, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens);
+    }
+
+    /**
+     * Whether {@link #forward} runs the chunk form (measured, docs/mamba.md "Performance"): the fused recurrent form
+     * does {@code 4PN} flops per token and head on a state block of at most 32 KiB (L1) and wins for N <= 128 at
+     * every measured P (64 .. 256) and T; with N = 256 its column blocks narrow to 32 and the chunk form
+     * ({@code 4PN + 2QP} flops in GEMMs) wins from about 1024 tokens per sequence.
+     */
+    public static boolean prefersChunk(int tokensPerSeq, int P, int N, int chunkSize) {
+        return N > CHUNK_MIN_N && tokensPerSeq >= Math.max(chunkSize, CHUNK_MIN_TOKENS);
+    }
+
+    /** Largest d_state for which {@link #forward} always runs the recurrent form. */
+    public static final int CHUNK_MIN_N = 128;
+    /** Tokens per sequence from which {@link #forward} runs the chunk form when N > {@link #CHUNK_MIN_N}. */
+    public static final int CHUNK_MIN_TOKENS = 1024;
 
     /**
      * @param x {@code [B, T, H, P]}
@@ -48,63 +81,127 @@ public final class Mamba2Ssd {
     public static Result chunkScanCombined(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, int chunkSize, Tensor D, Tensor z,
                                            Tensor dtBias, boolean dtSoftplus, Tensor initialState, boolean outputFinalState,
                                            int[] cuSeqlens) {
-        Shapes.checkRank("x", x, 4, "B, T, H, P");
-        int b = x.dim(0), t = x.dim(1), h = x.dim(2), p = x.dim(3);
-        Shapes.positive("B (batch)", b);
-        Shapes.positive("H (heads)", h);
-        Shapes.positive("P (headdim)", p);
         Shapes.positive("chunk_size", chunkSize);
-        Shapes.checkNamed("dt", dt, "B, T, H", b, t, h);
-        Shapes.checkRank("B", B, 4, "B, T, G, N");
-        int g = B.dim(2), n = B.dim(3);
-        Shapes.positive("G (ngroups)", g);
-        Shapes.positive("N (d_state)", n);
-        Shapes.checkNamed("B", B, "B, T, G, N", b, t, g, n);
-        Shapes.checkNamed("C", C, "B, T, G, N", b, t, g, n);
-        Shapes.divisible("H (heads)", h, "G (ngroups)", g);
-        checkHeadParams(h, p, A, D, dtBias);
-        if (z != null) Shapes.checkNamed("z", z, "B, T, H, P", b, t, h, p);
-        int seqs = b;
-        if (cuSeqlens != null) {
-            Shapes.require(b == 1, "cu_seqlens: expected batch size 1 (packed sequences), got x of shape " + java.util.Arrays.toString(x.shape()));
-            Shapes.checkCuSeqlens(cuSeqlens, t);
-            seqs = cuSeqlens.length - 1;
-        }
-        if (initialState != null) Shapes.checkNamed("initial_state", initialState, "N, H, P, N_state", seqs, h, p, n);
-        Shapes.allFinite("dt", dt);
-
-        float[] xa = Checks.flat(x), dta = Checks.flat(dt);
-        float[] ba = Checks.flat(B), ca = Checks.flat(C);
-        float[] za = z == null ? null : Checks.flat(z);
-        float[] aa = A.contiguous().toArray(), bias = dtBias == null ? null : dtBias.contiguous().toArray();
-        float[] da = D == null ? null : D.contiguous().toArray();
-        boolean dPerChannel = D != null && D.rank() == 2;
-        float[] init = initialState == null ? null : initialState.contiguous().toArray();
-        Tensor y = Tensor.zeros(b, t, h, p);
-        Tensor fin = outputFinalState ? Tensor.zeros(seqs, h, p, n) : null;
-        float[] ya = y.data();
+        Call c = Call.of(x, dt, A, B, C, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens);
+        int h = c.h, p = c.p, n = c.n, g = c.g, t = c.t;
+        float[] ya = c.y.data();
         int headsPerGroup = h / g;
         // an item is (sequence, group, block of heads of that group): the block shares one C Bᵀ per chunk.
         // The blocking is fixed (not thread-dependent), and every head computes the same either way.
         int blocksPerGroup = (headsPerGroup + HEADS_PER_ITEM - 1) / HEADS_PER_ITEM;
         int itemsPerSeq = g * blocksPerGroup;
-        Parallel.forRange(seqs * itemsPerSeq, item -> {
+        Parallel.forRange(c.seqs * itemsPerSeq, item -> {
             int s = item / itemsPerSeq, gg = (item % itemsPerSeq) / blocksPerGroup, blk = item % blocksPerGroup;
             int h0 = gg * headsPerGroup + blk * HEADS_PER_ITEM, h1 = Math.min(h0 + HEADS_PER_ITEM, (gg + 1) * headsPerGroup);
-            int bi = cuSeqlens == null ? s : 0;
-            int t0 = cuSeqlens == null ? 0 : cuSeqlens[s];
-            int t1 = cuSeqlens == null ? t : cuSeqlens[s + 1];
-            float[][] states = new float[h1 - h0][p * n];
-            if (init != null) {
-                for (int hh = h0; hh < h1; hh++) System.arraycopy(init, (s * h + hh) * p * n, states[hh - h0], 0, p * n);
-            }
-            new Item(xa, dta, ba, ca, ya, t, h, p, g, n, chunkSize, aa, bias, dtSoftplus).run(bi, gg, h0, h1, t0, t1, states);
-            for (int hh = h0; hh < h1; hh++) {
-                skipAndGate(xa, za, ya, da, dPerChannel, bi, hh, t0, t1, t, h, p);
-                if (fin != null) System.arraycopy(states[hh - h0], 0, fin.data(), (s * h + hh) * p * n, p * n);
+            int bi = c.batch(s), t0 = c.start(s), t1 = c.end(s);
+            Scratch sc = Scratch.take(Math.min(chunkSize, Math.max(t, 1)), p, n);
+            try {
+                // the block's states, contiguous: rows (head, p) of N, so the block's heads share one GEMM per product
+                float[] states = sc.states;
+                int len = (h1 - h0) * p * n;
+                if (c.init != null) System.arraycopy(c.init, (s * h + h0) * p * n, states, 0, len);
+                else java.util.Arrays.fill(states, 0, len, 0f);
+                new Item(sc, c.xa, c.dta, c.ba, c.ca, ya, t, h, p, g, n, chunkSize, c.aa, c.bias, dtSoftplus).run(bi, gg, h0, h1, t0, t1, states);
+                for (int hh = h0; hh < h1; hh++) {
+                    skipAndGate(c.xa, c.za, ya, c.da, c.dPerChannel, bi, hh, t0, t1, t, h, p);
+                }
+                if (c.fin != null) System.arraycopy(states, 0, c.fin.data(), (s * h + h0) * p * n, len);
+            } finally {
+                sc.busy = false;
             }
         });
-        return new Result(y, fin);
+        return new Result(c.y, c.fin);
+    }
+
+    /**
+     * The recurrent form over a whole sequence (the {@code selective_state_update} recurrence token by token), same
+     * arguments and result as {@link #chunkScanCombined} without the chunk size. Each (sequence, head) item keeps its
+     * state transposed, {@code [N, P]}, so one {@link FusedRecurrent} pass per token decays, updates and reads out
+     * the state vectorised over P with no horizontal sum; parallel over sequence x head, bit-identical for any
+     * thread count.
+     */
+    public static Result recurrent(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z, Tensor dtBias,
+                                   boolean dtSoftplus, Tensor initialState, boolean outputFinalState, int[] cuSeqlens) {
+        Call c = Call.of(x, dt, A, B, C, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens);
+        int h = c.h, p = c.p, n = c.n, t = c.t, g = c.g;
+        int headsPerGroup = h / g;
+        float[] ya = c.y.data();
+        FusedRecurrent kernel = FusedRecurrent.get();
+        // the columns (p) are independent: (sequence, head, block of columns) items keep a state block that fits L1
+        int pb = p * n <= RECURRENT_L1_FLOATS ? p : Math.min(p, Math.max(16, RECURRENT_L1_FLOATS / n / 16 * 16));
+        int blocks = (p + pb - 1) / pb;
+        Parallel.forRange(c.seqs * h * blocks, item -> {
+            int s = item / (h * blocks), hh = (item / blocks) % h, gg = hh / headsPerGroup;
+            int q0 = (item % blocks) * pb, w = Math.min(pb, p - q0);
+            int bi = c.batch(s), t0 = c.start(s), t1 = c.end(s);
+            float[] st = new float[n * w];
+            // Sᵀ block [N, w] from the [P, N] layout
+            if (c.init != null) transpose(c.init, (s * h + hh) * p * n + q0 * n, w, n, st, 0);
+            float a = c.aa[hh], bb = c.bias == null ? 0f : c.bias[hh];
+            for (int tt = t0; tt < t1; tt++) {
+                float dtp = dtPrime(c.dta[(bi * t + tt) * h + hh], bb, dtSoftplus);
+                int bo = ((bi * t + tt) * g + gg) * n, xo = ((bi * t + tt) * h + hh) * p + q0;
+                // Sᵀ = exp(dt' A) Sᵀ + B (dt' x)ᵀ;  y = (Sᵀ)ᵀ C
+                kernel.token(st, 0, n, w, (float) StrictMath.exp(dtp * a), null, 0, null, c.ba, bo, c.xa, xo, dtp, c.ca, bo, 1f, ya, xo);
+            }
+            if (c.fin != null) transpose(st, 0, n, w, c.fin.data(), (s * h + hh) * p * n + q0 * n);
+        });
+        // D skip and z gate per (sequence, head), after every column block is done
+        Parallel.forRange(c.seqs * h, item -> {
+            int s = item / h, hh = item % h;
+            skipAndGate(c.xa, c.za, ya, c.da, c.dPerChannel, c.batch(s), hh, c.start(s), c.end(s), t, h, p);
+        });
+        return new Result(c.y, c.fin);
+    }
+
+    /** State floats of one recurrent item kept within L1 (32 KiB). */
+    private static final int RECURRENT_L1_FLOATS = 8192;
+
+    /** out[c * rows + r] = in[r * cols + c]: a [rows, cols] block transposed. */
+    private static void transpose(float[] in, int io, int rows, int cols, float[] out, int oo) {
+        for (int r = 0; r < rows; r++) {
+            for (int col = 0; col < cols; col++) out[oo + col * rows + r] = in[io + r * cols + col];
+        }
+    }
+
+    /** One validated call: sizes, flat inputs, the output and final-state tensors. */
+    private record Call(int b, int t, int h, int p, int g, int n, int seqs, int[] cu, float[] xa, float[] dta, float[] ba, float[] ca,
+                        float[] za, float[] aa, float[] bias, float[] da, boolean dPerChannel, float[] init, Tensor y, Tensor fin) {
+        static Call of(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z, Tensor dtBias, boolean dtSoftplus,
+                       Tensor initialState, boolean outputFinalState, int[] cuSeqlens) {
+            Shapes.checkRank("x", x, 4, "B, T, H, P");
+            int b = x.dim(0), t = x.dim(1), h = x.dim(2), p = x.dim(3);
+            Shapes.positive("B (batch)", b);
+            Shapes.positive("H (heads)", h);
+            Shapes.positive("P (headdim)", p);
+            Shapes.checkNamed("dt", dt, "B, T, H", b, t, h);
+            Shapes.checkRank("B", B, 4, "B, T, G, N");
+            int g = B.dim(2), n = B.dim(3);
+            Shapes.positive("G (ngroups)", g);
+            Shapes.positive("N (d_state)", n);
+            Shapes.checkNamed("B", B, "B, T, G, N", b, t, g, n);
+            Shapes.checkNamed("C", C, "B, T, G, N", b, t, g, n);
+            Shapes.divisible("H (heads)", h, "G (ngroups)", g);
+            checkHeadParams(h, p, A, D, dtBias);
+            if (z != null) Shapes.checkNamed("z", z, "B, T, H, P", b, t, h, p);
+            int seqs = b;
+            if (cuSeqlens != null) {
+                Shapes.require(b == 1, "cu_seqlens: expected batch size 1 (packed sequences), got x of shape " + java.util.Arrays.toString(x.shape()));
+                Shapes.checkCuSeqlens(cuSeqlens, t);
+                seqs = cuSeqlens.length - 1;
+            }
+            if (initialState != null) Shapes.checkNamed("initial_state", initialState, "N, H, P, N_state", seqs, h, p, n);
+            Shapes.allFinite("dt", dt);
+            return new Call(b, t, h, p, g, n, seqs, cuSeqlens == null ? null : cuSeqlens.clone(), Checks.flat(x), Checks.flat(dt),
+                    Checks.flat(B), Checks.flat(C), z == null ? null : Checks.flat(z), A.contiguous().toArray(),
+                    dtBias == null ? null : dtBias.contiguous().toArray(), D == null ? null : D.contiguous().toArray(),
+                    D != null && D.rank() == 2, initialState == null ? null : initialState.contiguous().toArray(),
+                    Tensor.zeros(b, t, h, p), outputFinalState ? Tensor.zeros(seqs, h, p, n) : null);
+        }
+
+        int batch(int s) { return cu == null ? s : 0; }
+        int start(int s) { return cu == null ? 0 : cu[s]; }
+        int end(int s) { return cu == null ? t : cu[s + 1]; }
     }
 
     static void checkHeadParams(int h, int p, Tensor A, Tensor D, Tensor dtBias) {
@@ -143,61 +240,107 @@ public final class Mamba2Ssd {
         }
     }
 
-    /** One (sequence, group, block of heads) walked chunk by chunk, with its scratch. */
+    /**
+     * The scratch of a chunk-form item, kept per thread and reused by the next item and call with the same chunk,
+     * P and N (no allocation per item or chunk); a busy one (re-entered through a nested parallel call) is never
+     * shared.
+     */
+    private static final class Scratch {
+        private static final ThreadLocal<Scratch> CACHE = new ThreadLocal<>();
+        final int c, p, n;
+        final float[] dtp, cum, ex, cb, m, xw, states;
+        boolean busy;
+
+        private Scratch(int c, int p, int n) {
+            this.c = c; this.p = p; this.n = n;
+            dtp = new float[HEADS_PER_ITEM * c];
+            cum = new float[HEADS_PER_ITEM * c];
+            ex = new float[c];
+            cb = new float[c * c];
+            m = new float[c * c];
+            xw = new float[c * HEADS_PER_ITEM * p];
+            states = new float[HEADS_PER_ITEM * p * n];
+        }
+
+        static Scratch take(int c, int p, int n) {
+            Scratch sc = CACHE.get();
+            if (sc == null || sc.busy || sc.c != c || sc.p != p || sc.n != n) {
+                Scratch fresh = new Scratch(c, p, n);
+                if (sc == null || !sc.busy) CACHE.set(fresh);
+                sc = fresh;
+            }
+            sc.busy = true;
+            return sc;
+        }
+    }
+
+    /** One (sequence, group, block of heads) walked chunk by chunk, on a thread's {@link Scratch}. */
     private static final class Item {
         final float[] xa, dta, ba, ca, ya, aa, bias;
-        final int t, h, p, g, n, cs;
+        final int t, h, p, g, n, cs, stride;
         final boolean softplus;
-        final float[] dtp, cum, cb, m, xw;
+        final float[] dtp, cum, ex, cb, m, xw;
 
-        Item(float[] xa, float[] dta, float[] ba, float[] ca, float[] ya, int t, int h, int p, int g, int n, int cs,
+        Item(Scratch sc, float[] xa, float[] dta, float[] ba, float[] ca, float[] ya, int t, int h, int p, int g, int n, int cs,
              float[] aa, float[] bias, boolean softplus) {
             this.xa = xa; this.dta = dta; this.ba = ba; this.ca = ca; this.ya = ya;
             this.t = t; this.h = h; this.p = p; this.g = g; this.n = n; this.cs = cs;
             this.aa = aa; this.bias = bias; this.softplus = softplus;
-            int c = Math.min(cs, Math.max(t, 1));
-            dtp = new float[c];
-            cum = new float[c];
-            cb = new float[c * c];
-            m = new float[c * c];
-            xw = new float[c * p];
+            stride = sc.c;
+            dtp = sc.dtp;
+            cum = sc.cum;
+            ex = sc.ex;
+            cb = sc.cb;
+            m = sc.m;
+            xw = sc.xw;
         }
 
-        void run(int bi, int gg, int h0, int h1, int t0, int t1, float[][] states) {
+        void run(int bi, int gg, int h0, int h1, int t0, int t1, float[] states) {
             VectorOps ops = VectorizationProvider.ops();
-            int ldx = h * p, ldb = g * n;
+            int ldx = h * p, ldb = g * n, hb = h1 - h0, w = hb * p;
             for (int c0 = t0; c0 < t1; c0 += cs) {
                 int lc = Math.min(cs, t1 - c0);
-                int bo = ((bi * t + c0) * g + gg) * n;
+                int bo = ((bi * t + c0) * g + gg) * n, yo = ((bi * t + c0) * h + h0) * p;
                 // C Bᵀ of the chunk, shared by the heads of the group
                 Gemm.sgemm(false, true, lc, lc, n, 1f, ca, bo, ldb, ba, bo, ldb, 0f, cb, 0, lc);
+                // Y_off = C S0ᵀ for all heads of the block at once: the heads of a token are adjacent in y
+                Gemm.sgemm(false, true, lc, w, n, 1f, ca, bo, ldb, states, 0, n, 0f, ya, yo, ldx);
                 for (int hh = h0; hh < h1; hh++) {
-                    float[] state = states[hh - h0];
+                    int k = hh - h0;
                     float a = aa[hh], bb = bias == null ? 0f : bias[hh];
                     float run = 0f;
                     for (int i = 0; i < lc; i++) {
-                        dtp[i] = dtPrime(dta[(bi * t + c0 + i) * h + hh], bb, softplus);
-                        run += dtp[i] * a;
-                        cum[i] = run;
+                        float d = dtPrime(dta[(bi * t + c0 + i) * h + hh], bb, softplus);
+                        dtp[k * stride + i] = d;
+                        run += d * a;
+                        cum[k * stride + i] = run;
                     }
-                    int xo = ((bi * t + c0) * h + hh) * p;
-                    // Y_off = diag(exp(cum)) C S0ᵀ: the contribution of the state entering the chunk
-                    Gemm.sgemm(false, true, lc, p, n, 1f, ca, bo, ldb, state, 0, n, 0f, ya, xo, ldx);
-                    for (int i = 0; i < lc; i++) ops.scale((float) Math.exp(cum[i]), ya, xo + i * ldx, p);
-                    // M = C Bᵀ ∘ L ∘ dt' (lower triangular), then Y_diag = M X accumulated onto Y_off
+                    int xo = yo + k * p, co = k * stride;
+                    // Y_off rows of this head scaled by exp(cum): the decay since the chunk start
+                    ops.exp(cum, co, ex, 0, lc);
+                    for (int i = 0; i < lc; i++) ops.scale(ex[i], ya, xo + i * ldx, p);
+                    // M = C Bᵀ ∘ L ∘ dt' (lower triangular; exponents <= 0, one vector exp per row), then Y_diag = M X
+                    // accumulated onto Y_off
                     for (int i = 0; i < lc; i++) {
-                        for (int j = 0; j <= i; j++) m[i * lc + j] = cb[i * lc + j] * ((float) Math.exp(cum[i] - cum[j]) * dtp[j]);
-                        for (int j = i + 1; j < lc; j++) m[i * lc + j] = 0f;
+                        for (int j = 0; j <= i; j++) ex[j] = cum[co + i] - cum[co + j];
+                        ops.exp(ex, 0, ex, 0, i + 1);
+                        ops.mul(ex, 0, dtp, co, ex, 0, i + 1);
+                        ops.mul(cb, i * lc, ex, 0, m, i * lc, i + 1);
+                        java.util.Arrays.fill(m, i * lc + i + 1, (i + 1) * lc, 0f);
                     }
                     Gemm.sgemm(false, false, lc, p, lc, 1f, m, 0, lc, xa, xo, ldx, 1f, ya, xo, ldx);
-                    // S = exp(cum_last) S0 + (X ∘ exp(cum_last - cum) dt')ᵀ B
-                    float last = cum[lc - 1];
+                    // this head's part of the state update: S *= exp(cum_last); xw = X ∘ exp(cum_last - cum) dt'
+                    float last = cum[co + lc - 1];
+                    ops.scale((float) Math.exp(last), states, k * p * n, p * n);
+                    for (int j = 0; j < lc; j++) ex[j] = last - cum[co + j];
+                    ops.exp(ex, 0, ex, 0, lc);
                     for (int j = 0; j < lc; j++) {
-                        float w = (float) Math.exp(last - cum[j]) * dtp[j];
-                        for (int q = 0; q < p; q++) xw[j * p + q] = w * xa[xo + j * ldx + q];
+                        System.arraycopy(xa, xo + j * ldx, xw, j * w + k * p, p);
+                        ops.scale(ex[j] * dtp[co + j], xw, j * w + k * p, p);
                     }
-                    Gemm.sgemm(true, false, p, n, lc, 1f, xw, 0, p, ba, bo, ldb, (float) Math.exp(last), state, 0, n);
                 }
+                // S += xwᵀ B for all heads of the block at once (states rows are (head, p))
+                Gemm.sgemm(true, false, w, n, lc, 1f, xw, 0, w, ba, bo, ldb, 1f, states, 0, n);
             }
         }
     }

@@ -11,11 +11,12 @@ import org.seqmix.kernels.VectorizationProvider;
  * Mamba-1 selective scan, as mamba_ssm's {@code selective_scan_ref} but token-major. Per channel d with state
  * {@code h [N]}: {@code delta' = softplus(delta + delta_bias)}, {@code h = exp(delta' A[d]) ∘ h + delta' u B_t},
  * {@code y = h·C_t + D[d] u}, times {@code silu(z)}. Each (batch, block of channels) item scans its tokens in
- * order, vectorised over N; items are independent, so results do not depend on the thread count.
+ * order with its state transposed to {@code [N, channels]}, one fused {@link ScanChannels} pass per token
+ * (vectorised across channels, no horizontal sum); items are independent, so results do not depend on the thread count.
  */
 public final class SelectiveScan {
     /** Channels per parallel item: enough work per task, still many tasks for long channel counts. */
-    private static final int CHANNEL_BLOCK = 16;
+    private static final int CHANNEL_BLOCK = 64;
 
     private SelectiveScan() {}
 
@@ -60,32 +61,41 @@ public final class SelectiveScan {
         Tensor y = Tensor.zeros(b, t, d);
         Tensor last = returnLastState ? Tensor.zeros(b, d, n) : null;
         float[] ya = y.data();
+        // A transposed to [N, D]: the kernel reads one row of channels per state index
+        float[] at = new float[n * d];
+        for (int ch = 0; ch < d; ch++) for (int k = 0; k < n; k++) at[k * d + ch] = aa[ch * n + k];
+        ScanChannels kernel = ScanChannels.get();
         int blocks = (d + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK;
         Parallel.forRange(b * blocks, item -> {
             int bi = item / blocks, d0 = (item % blocks) * CHANNEL_BLOCK, d1 = Math.min(d, d0 + CHANNEL_BLOCK);
             int w = d1 - d0;
-            VectorOps ops = VectorizationProvider.ops();
-            float[] state = new float[w * n];
-            if (init != null) System.arraycopy(init, (bi * d + d0) * n, state, 0, w * n);
-            float[] dA = new float[n];
-            for (int tt = 0; tt < t; tt++) {
-                int row = (bi * t + tt) * d, bo = (bi * t + tt) * n;
-                for (int c = 0; c < w; c++) {
-                    int ch = d0 + c;
-                    float dl = dla[row + ch] + (bias == null ? 0f : bias[ch]);
-                    if (deltaSoftplus) dl = Activations.softplus(dl);
-                    for (int k = 0; k < n; k++) dA[k] = dl * aa[ch * n + k];
-                    ops.exp(dA, 0, dA, 0, n);
-                    float uv = ua[row + ch];
-                    ops.mul(state, c * n, dA, 0, state, c * n, n);
-                    ops.axpy(dl * uv, ba, bo, state, c * n, n);
-                    float yv = ops.dot(state, c * n, ca, bo, n);
-                    if (dd != null) yv += dd[ch] * uv;
-                    if (za != null) yv *= Activations.silu(za[row + ch]);
-                    ya[row + ch] = yv;
-                }
+            // the block's state transposed, [N, w]: vectorised across channels
+            float[] st = new float[n * w], dl = new float[w], du = new float[w], yv = new float[w], dA = new float[n * w];
+            if (init != null) {
+                for (int c = 0; c < w; c++) for (int k = 0; k < n; k++) st[k * w + c] = init[(bi * d + d0 + c) * n + k];
             }
-            if (last != null) System.arraycopy(state, 0, last.data(), (bi * d + d0) * n, w * n);
+            VectorOps ops = VectorizationProvider.ops();
+            for (int tt = 0; tt < t; tt++) {
+                int row = (bi * t + tt) * d + d0, bo = (bi * t + tt) * n;
+                // delta' = softplus(delta + bias) and delta'·u for the block's channels, vectorised
+                if (bias != null) ops.add(dla, row, bias, d0, dl, 0, w);
+                else System.arraycopy(dla, row, dl, 0, w);
+                if (deltaSoftplus) ops.softplus(dl, 0, dl, 0, w);
+                ops.mul(dl, 0, ua, row, du, 0, w);
+                // dA = exp(delta' A) for the block, [N, w], through VectorOps (one exp pass over N·w)
+                for (int k = 0; k < n; k++) ops.mul(dl, 0, at, k * d + d0, dA, k * w, w);
+                ops.exp(dA, 0, dA, 0, n * w);
+                kernel.token(st, w, n, dA, du, ba, bo, ca, bo, yv);
+                if (dd != null) ops.fma(dd, d0, ua, row, yv, 0, w);
+                if (za != null) {
+                    ops.silu(za, row, du, 0, w);
+                    ops.mul(yv, 0, du, 0, yv, 0, w);
+                }
+                System.arraycopy(yv, 0, ya, row, w);
+            }
+            if (last != null) {
+                for (int c = 0; c < w; c++) for (int k = 0; k < n; k++) last.data()[(bi * d + d0 + c) * n + k] = st[k * w + c];
+            }
         });
         return new Result(y, last);
     }

@@ -1,0 +1,51 @@
+package org.seqmix.kernels.mamba;
+
+import java.util.logging.Logger;
+import org.seqmix.kernels.VectorizationProvider;
+
+/**
+ * One token of the Mamba-1 selective scan for a block of {@code w} channels whose state is kept transposed,
+ * {@code s [N, w]} (row k at {@code k * w}), so the work is vectorised across channels with no horizontal sum:
+ * <pre>
+ *   s[k][c] = dA[k][c] s[k][c] + du[c] B[k]      dA = exp(delta' A) [N, w], computed by the caller through VectorOps
+ *   y[c]    = sum_k s[k][c] C[k]
+ * </pre>
+ * with {@code du = delta' u} per channel. A scalar floor and a Panama implementation, loaded by
+ * name only when the incubator module is present (as {@link SsdStepRows}). Allocation-free.
+ */
+public interface ScanChannels {
+    void token(float[] s, int w, int n, float[] dA, float[] du, float[] b, int bo, float[] c, int co, float[] y);
+
+    String name();
+
+    static ScanChannels get() {
+        return Holder.ACTIVE;
+    }
+
+    static ScanChannels scalar() {
+        return new ScalarScanChannels();
+    }
+
+    /** The Panama implementation, or null when the module is absent. */
+    static ScanChannels panama() {
+        if (!VectorizationProvider.vectorModulePresent()) return null;
+        try {
+            return (ScanChannels) Class.forName("org.seqmix.kernels.mamba.PanamaScanChannels").getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            Logger.getLogger("org.seqmix").warning("seqmix: scalar selective scan; the Panama kernel failed to load: " + e);
+            return null;
+        }
+    }
+
+    final class Holder {
+        static final ScanChannels ACTIVE = choose();
+
+        private Holder() {}
+
+        private static ScanChannels choose() {
+            if ("scalar".equals(System.getProperty("seqmix.vectorization", ""))) return scalar();
+            ScanChannels p = panama();
+            return p != null ? p : scalar();
+        }
+    }
+}
