@@ -46,7 +46,8 @@ final class BenchDelta {
         Tensor beta = in.uniform(0f, 1f, b, t, hv);
         Tensor eb = op.equals("gdn2") ? in.uniform(0f, 1f, b, t, hv, k) : null, w = op.equals("gdn2") ? in.uniform(0f, 1f, b, t, hv, v) : null;
         double tokens = (double) b * t * hv;
-        if (o.form.equals("recurrent")) {
+        // forward: DeltaRule.gatedDeltaRule/kda/gdn2 run the recurrent form on this CPU (measured)
+        if (o.form.equals("recurrent") || o.form.equals("forward")) {
             Runnable call = switch (op) {
                 case "kda" -> () -> DeltaRule.recurrentKda(q, kk, vv, g, beta, null, null, true, null, true);
                 case "gdn2" -> () -> DeltaRule.recurrentGdn2(q, kk, vv, g, eb, w, null, null, true, null, true);

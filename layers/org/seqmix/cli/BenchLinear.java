@@ -43,7 +43,10 @@ final class BenchLinear {
         Tensor q = in.unitRows(b, t, h, k), kk = in.unitRows(b, t, h, k), vv = in.normal(b, t, h, v);
         Tensor g = gla ? in.channelLogDecay(b, t, h, k) : in.scalarLogDecay(b, t, h);
         double tokens = (double) b * t * h;
-        if (o.form.equals("recurrent")) {
+        // forward: the form the public entry (LinearAttn.linearAttn/simpleGla/...) picks for this shape
+        boolean recurrent = o.form.equals("recurrent")
+                || o.form.equals("forward") && LinearAttn.form(gla, t, k, v, c) == LinearAttn.Form.RECURRENT;
+        if (recurrent) {
             Runnable call = switch (op) {
                 case "linear_attn" -> () -> LinearAttn.fusedRecurrentLinearAttn(q, kk, vv, scale, null, true, false, null, null);
                 case "simple_gla" -> () -> LinearAttn.fusedRecurrentSimpleGla(q, kk, vv, g, scale, null, true, null);

@@ -43,14 +43,10 @@ final class BenchMamba {
                     5.0 * h * p * n * b, "step", f);
         }
         Tensor x = in.normal(b, t, h, p), dt = in.rawTimeStep(b, t, h), bb = in.normal(b, t, g, n), cc = in.normal(b, t, g, n);
-        if (o.form.equals("recurrent")) {
-            // per-token views made beforehand, so the timed loop is the kernel alone
-            Tensor state = Tensor.zeros(b, h, p, n), y = Tensor.zeros(b, t, h, p);
-            Tensor[] xs = tokens(x, t), dts = tokens(dt, t), bs = tokens(bb, t), cs = tokens(cc, t), ys = tokens(y, t);
-            Runnable call = () -> {
-                for (int i = 0; i < t; i++) SelectiveStateUpdate.update(state, xs[i], dts[i], a, bs[i], cs[i], null, null, null, true, ys[i]);
-            };
-            return new BenchCase(call, 5.0 * h * p * n * b * t, "recurrent", f);
+        // forward: the form Mamba2Ssd.forward picks for this shape
+        if (o.form.equals("recurrent") || o.form.equals("forward") && !Mamba2Ssd.prefersChunk(t, p, n, c)) {
+            return new BenchCase(() -> Mamba2Ssd.recurrent(x, dt, a, bb, cc, null, null, null, true, null, true, null),
+                    5.0 * h * p * n * b * t, "recurrent", f);
         }
         int ce = Math.min(c, t);
         double perToken = h * (4.0 * p * n + 2.0 * ce * p) + g * Math.ceil((double) (h / g) / SSD_HEADS_PER_ITEM) * 2.0 * ce * n;

@@ -160,7 +160,7 @@ public final class GatedDeltaNet implements SequenceMixer {
         Tensor g = Linear.apply(x, wa, null), beta = Linear.apply(x, wb, null);
         DeltaRuleGates.gdnGate(g.data(), 0, negA, dtBias.data(), dtBias.offset(), hv, b * t, g.data(), 0);
         DeltaRuleGates.sigmoidHeads(beta.data(), 0, hv, hv, 1, cfg.allowNegEigval() ? 2f : 1f, b * t, beta.data(), 0);
-        DeltaRuleOutput out = DeltaRule.chunkGatedDeltaRule(q, k, v, g, beta, (float) (1 / Math.sqrt(kd)),
+        DeltaRuleOutput out = DeltaRule.gatedDeltaRule(q, k, v, g, beta, (float) (1 / Math.sqrt(kd)),
                 c == null ? null : c.state, c != null, null, true, cfg.chunkSize());
         float[] o = out.o().data();
         Tensor gate = wg == null ? null : Linear.apply(x, wg, null);

@@ -171,7 +171,7 @@ public final class GatedDeltaNet2 implements SequenceMixer {
         Tensor be = Tensor.zeros(b, t, hv, kd);
         DeltaRuleGates.sigmoidHeads(bh.data(), 0, h, hv, kd, cfg.allowNegEigval() ? 2f : 1f, rows, be.data(), 0);
         DeltaRuleGates.sigmoidHeads(wg.data(), 0, hv, hv, vd, 1f, rows, wg.data(), 0);
-        DeltaRuleOutput out = DeltaRule.chunkGdn2(q, k, v, g, be, wg.reshape(b, t, hv, vd), (float) (1 / Math.sqrt(kd)),
+        DeltaRuleOutput out = DeltaRule.gdn2(q, k, v, g, be, wg.reshape(b, t, hv, vd), (float) (1 / Math.sqrt(kd)),
                 c == null ? null : c.state, c != null, null, true, cfg.chunkSize());
         Tensor gate = Linear.apply(Linear.apply(x, g0, null), g1, g1b);
         Tensor on = Tensor.zeros(b, t, cfg.valueDim());

@@ -157,7 +157,7 @@ public final class GatedLinearAttention implements SequenceMixer {
         Tensor gk = Linear.apply(Linear.apply(x, wgk0, null), wgk1, bgk1);
         logDecay(gk.data(), 0, gk.numel());
         gk = repeatKv(gk, B, T, K);
-        GlaOutput r = LinearAttn.chunkGla(q, k, v, gk, scale, c == null ? null : c.state, c != null, null, cfg.chunkSize());
+        GlaOutput r = LinearAttn.gla(q, k, v, gk, scale, c == null ? null : c.state, c != null, null, cfg.chunkSize());
         Tensor gate = wg == null ? null : Linear.apply(x, wg, null);
         float[] o = r.o().data();
         VectorOps ops = VectorizationProvider.ops();

@@ -169,7 +169,7 @@ public final class KimiDeltaAttention implements SequenceMixer {
         Tensor bh = Linear.apply(x, wb, null);
         Tensor beta = Tensor.zeros(b, t, hv);
         DeltaRuleGates.sigmoidHeads(bh.data(), 0, h, hv, 1, cfg.allowNegEigval() ? 2f : 1f, rows, beta.data(), 0);
-        DeltaRuleOutput out = DeltaRule.chunkKda(q, k, v, g, beta, (float) (1 / Math.sqrt(kd)),
+        DeltaRuleOutput out = DeltaRule.kda(q, k, v, g, beta, (float) (1 / Math.sqrt(kd)),
                 c == null ? null : c.state, c != null, null, true, cfg.chunkSize());
         Tensor gate = Linear.apply(Linear.apply(x, g0, null), g1, g1b);
         Tensor on = Tensor.zeros(b, t, cfg.valueDim());

@@ -120,7 +120,7 @@ public final class LightningAttention implements SequenceMixer {
         Tensor q = Linear.apply(x, wq, null).reshape(B, T, H, K);
         Tensor k = LinearAttentionHeads.repeatKv(Linear.apply(x, wk, null), B, T, HKV, H, K);
         Tensor v = LinearAttentionHeads.repeatKv(Linear.apply(x, wv, null), B, T, HKV, H, V);
-        GlaOutput r = LinearAttn.chunkLightningAttn(q, k, v, cfg.layerIdx(), cfg.numLayers(), scale, c == null ? null : c.state, c != null, null,
+        GlaOutput r = LinearAttn.lightningAttn(q, k, v, cfg.layerIdx(), cfg.numLayers(), scale, c == null ? null : c.state, c != null, null,
                 cfg.chunkSize());
         Tensor gate = wg == null ? null : Linear.apply(x, wg, null);
         float[] o = r.o().data();

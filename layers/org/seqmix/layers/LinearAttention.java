@@ -128,7 +128,7 @@ public final class LinearAttention implements SequenceMixer {
         q = q.reshape(B, T, H, K);
         k = LinearAttentionHeads.repeatKv(k, B, T, HKV, H, K);
         Tensor v = LinearAttentionHeads.repeatKv(Linear.apply(x, wv, null), B, T, HKV, H, V);
-        GlaOutput r = LinearAttn.chunkLinearAttn(q, k, v, scale, c == null ? null : c.state, c != null, cfg.doFeatureMapNorm(),
+        GlaOutput r = LinearAttn.linearAttn(q, k, v, scale, c == null ? null : c.state, c != null, cfg.doFeatureMapNorm(),
                 c == null ? null : c.keySum, null, cfg.chunkSize());
         float[] o = r.o().data();
         VectorOps ops = VectorizationProvider.ops();

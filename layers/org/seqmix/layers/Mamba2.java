@@ -176,7 +176,7 @@ public final class Mamba2 implements SequenceMixer {
         Tensor bs = xbcConv.slice(2, dInner, dInner + g * n).reshape(b, t, g, n);
         Tensor cs = xbcConv.slice(2, dInner + g * n, convDim).reshape(b, t, g, n);
         Tensor zh = cfg.rmsnorm() ? null : z.reshape(b, t, h, p);
-        Mamba2Ssd.Result r = Mamba2Ssd.chunkScanCombined(xs, dt.contiguous(), a, bs, cs, cfg.chunkSize(), d, zh, dtBias, true,
+        Mamba2Ssd.Result r = Mamba2Ssd.forward(xs, dt.contiguous(), a, bs, cs, cfg.chunkSize(), d, zh, dtBias, true,
                 c == null ? null : c.ssm, c != null, null);
         Tensor y = r.y().reshape(b, t, dInner);
         if (cfg.rmsnorm()) {

@@ -146,6 +146,9 @@ class BenchTest {
         assertEquals(2.0 * 8 * 16 * 24, BenchOps.build(BenchOptions.parse("gemm --M 8 --N 16 --K 24".split(" "), 1)).flops());
         // simple_gla chunk, C = min(chunk, T): T·H·(4KV + 2C(K+V))
         assertEquals(20 * 2 * (4.0 * 16 * 8 + 2.0 * 8 * 24),
+                BenchOps.build(BenchOptions.parse("simple_gla --T 20 --H 2 --K 16 --V 8 --chunk 8 --form chunk".split(" "), 1)).flops());
+        // forward at this small state runs the recurrent form (LinearAttn.form): 5KV per head-token with a decay
+        assertEquals(20 * 2 * 5.0 * 16 * 8,
                 BenchOps.build(BenchOptions.parse("simple_gla --T 20 --H 2 --K 16 --V 8 --chunk 8".split(" "), 1)).flops());
         // linear_attn step: 4KV per head, no decay
         assertEquals(2 * 2 * 4.0 * 16 * 8, BenchOps.build(BenchOptions.parse("linear_attn --B 2 --H 2 --K 16 --V 8 --form step".split(" "), 1)).flops());
