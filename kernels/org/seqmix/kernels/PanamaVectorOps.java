@@ -217,10 +217,34 @@ final class PanamaVectorOps implements VectorOps {
     }
 
     @Override
-    public void exp(float[] x, int xo, float[] out, int oo, int n) {
+    public void exp(float[] in, int xo, float[] out, int oo, int n) {
+        // expV's body written into the loop: for short rows C2 sees the call site as cold and declines to inline
+        // a 280-byte helper, and then boxes its vector argument and result on every call (seen in KDA decode)
         int i = 0;
-        for (int u = S.loopBound(n); i < u; i += L) expV(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
-        for (; i < n; i++) out[oo + i] = (float) Math.exp(x[xo + i]);
+        for (int u = S.loopBound(n); i < u; i += L) {
+            FloatVector x = FloatVector.fromArray(S, in, xo + i);
+            FloatVector xc = x.max(EXP_LO - 1f).min(EXP_HI + 1f);
+            FloatVector nf = xc.mul(LOG2E).add(ROUND).sub(ROUND);
+            FloatVector r = nf.fma(bc(-LN2_HI), xc);
+            r = nf.fma(bc(-LN2_LO), r);
+            FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
+            p = p.fma(r, bc(1.3981999507e-3f));
+            p = p.fma(r, bc(8.3334519073e-3f));
+            p = p.fma(r, bc(4.1665795894e-2f));
+            p = p.fma(r, bc(1.6666665459e-1f));
+            p = p.fma(r, bc(5.0000001201e-1f));
+            p = p.mul(r.mul(r)).add(r).add(1f);
+            IntVector ni = (IntVector) nf.convert(VectorOperators.F2I, 0);
+            IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+            IntVector n2 = ni.sub(n1);
+            FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector y = p.mul(s1).mul(s2);
+            y = y.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+            y = y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
+            y.blend(x, x.test(VectorOperators.IS_NAN)).intoArray(out, oo + i);
+        }
+        for (; i < n; i++) out[oo + i] = (float) Math.exp(in[xo + i]);
     }
 
     @Override

@@ -185,7 +185,7 @@ class AttentionLayersTest {
     void stepAllocatesNothing() throws Exception {
         // measured in a fresh JVM at steady state, like a JMH fork
         for (String factory : List.of("slidingForAllocation", "blockSparseForAllocation", "mhaForAllocation")) {
-            double bytes = org.seqmix.testing.Allocations.layerStepBytesInFreshJvm(AttentionLayersTest.class, factory);
+            double bytes = org.seqmix.testing.Allocations.bytesPerCallInFreshJvm(AttentionLayersTest.class, factory);
             assertTrue(bytes < 1, factory + ": step allocates " + bytes + " bytes per call");
         }
     }

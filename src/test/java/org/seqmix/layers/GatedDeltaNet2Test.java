@@ -33,8 +33,12 @@ class GatedDeltaNet2Test {
     }
 
     @Test
-    void stepAllocatesNothing() {
-        GatedDeltaNetTest.stepAllocatesNothing(GatedDeltaNet2.random(new GatedDeltaNet2.Config(32, 8, 2, 4, 1.5, 4, false, false, false, 1e-5, 16), 44)); // no short conv: see GatedDeltaNetTest
+    void stepAllocatesNothing() throws Exception {
+        GatedDeltaNetTest.stepAllocatesNothing(GatedDeltaNet2Test.class, "allocationLayer");
+    }
+
+    static GatedDeltaNet2 allocationLayer() {
+        return GatedDeltaNet2.random(new GatedDeltaNet2.Config(32, 8, 2, 4, 1.5, 4, false, false, false, 1e-5, 16), 44);
     }
 
     @Test

@@ -107,22 +107,18 @@ class GatedDeltaNetTest {
         assertEquals(tokens, cache.tokens());
     }
 
-    static void stepAllocatesNothing(SequenceMixer layer) {
-        int saved = Parallel.threads();
-        try {
-            Parallel.setThreads(1);
-            int d = layer.hiddenSize();
-            MixerCache cache = layer.newCache(2);
-            Tensor x = input(7, 2, d).reshape(2, d), y = Tensor.zeros(2, d);
-            int[] calls = {0};
-            double bytes = org.seqmix.testing.Allocations.steadyStateBytesPerCall(() -> {
-                layer.step(x, cache, y);
-                if (++calls[0] % 100 == 0) cache.reset();
-            });
-            assertTrue(bytes < 1, layer.name() + ".step allocates " + bytes + " bytes per step");
-        } finally {
-            Parallel.setThreads(saved);
-        }
+    /** The layer made by {@code cls#factory()}, stepped to steady state in a fresh JVM, allocates nothing per step. */
+    static void stepAllocatesNothing(Class<?> cls, String factory) throws Exception {
+        double bytes = org.seqmix.testing.Allocations.bytesPerCallInFreshJvm(cls, factory);
+        assertTrue(bytes < 1, cls.getSimpleName() + "#" + factory + ": step allocates " + bytes + " bytes per step");
+    }
+
+    static GatedDeltaNet smallWithoutConv() {
+        return small(true, false, false);
+    }
+
+    static GatedDeltaNet smallWithConv() {
+        return small(true, false, true);
     }
 
     static GatedDeltaNet small(boolean useGate, boolean negEig, boolean shortConv) {
@@ -153,14 +149,14 @@ class GatedDeltaNetTest {
     }
 
     @Test
-    void stepAllocatesNothing() {
+    void stepAllocatesNothing() throws Exception {
         // without short conv: the layer's own step path
-        stepAllocatesNothing(small(true, false, false));
+        stepAllocatesNothing(GatedDeltaNetTest.class, "smallWithoutConv");
     }
 
     @Test
-    void stepWithShortConvAllocatesNothing() {
-        stepAllocatesNothing(small(true, false, true));
+    void stepWithShortConvAllocatesNothing() throws Exception {
+        stepAllocatesNothing(GatedDeltaNetTest.class, "smallWithConv");
     }
 
     @Test

@@ -38,8 +38,12 @@ class GatedLinearAttentionTest {
     }
 
     @Test
-    void stepAllocatesNothing() {
-        LinearAttentionLayerChecks.stepAllocatesNothing(small());
+    void stepAllocatesNothing() throws Exception {
+        LinearAttentionLayerChecks.stepAllocatesNothing(GatedLinearAttentionTest.class, "allocationLayer");
+    }
+
+    static org.seqmix.layers.SequenceMixer allocationLayer() {
+        return small();
     }
 
     @Test

@@ -33,8 +33,12 @@ class KimiDeltaAttentionTest {
     }
 
     @Test
-    void stepAllocatesNothing() {
-        GatedDeltaNetTest.stepAllocatesNothing(KimiDeltaAttention.random(new KimiDeltaAttention.Config(32, 8, 2, 4, 1.5, 4, false, false, false, null, 1e-5, 16), 43)); // no short conv: see GatedDeltaNetTest
+    void stepAllocatesNothing() throws Exception {
+        GatedDeltaNetTest.stepAllocatesNothing(KimiDeltaAttentionTest.class, "allocationLayer");
+    }
+
+    static KimiDeltaAttention allocationLayer() {
+        return KimiDeltaAttention.random(new KimiDeltaAttention.Config(32, 8, 2, 4, 1.5, 4, false, false, false, null, 1e-5, 16), 43);
     }
 
     @Test

@@ -35,8 +35,12 @@ class LightningAttentionTest {
     }
 
     @Test
-    void stepAllocatesNothing() {
-        LinearAttentionLayerChecks.stepAllocatesNothing(layer(true, true));
+    void stepAllocatesNothing() throws Exception {
+        LinearAttentionLayerChecks.stepAllocatesNothing(LightningAttentionTest.class, "allocationLayer");
+    }
+
+    static org.seqmix.layers.SequenceMixer allocationLayer() {
+        return layer(true, true);
     }
 
     @Test

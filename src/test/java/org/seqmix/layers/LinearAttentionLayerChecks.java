@@ -102,10 +102,9 @@ final class LinearAttentionLayerChecks {
         assertEquals(tokens, c.tokens());
     }
 
-    static void stepAllocatesNothing(SequenceMixer layer) {
-        MixerCache c = layer.newCache(2);
-        Tensor x = input(layer, 2, 1, 6).reshape(2, layer.hiddenSize()), y = Tensor.zeros(2, layer.hiddenSize());
-        double bytes = org.seqmix.testing.Allocations.steadyStateBytesPerCall(() -> layer.step(x, c, y));
-        assertTrue(bytes < 1, layer.name() + " allocates " + bytes + " bytes per step");
+    /** The layer made by {@code cls#factory()}, stepped to steady state in a fresh JVM, allocates nothing per step. */
+    static void stepAllocatesNothing(Class<?> cls, String factory) throws Exception {
+        double bytes = org.seqmix.testing.Allocations.bytesPerCallInFreshJvm(cls, factory);
+        assertTrue(bytes < 1, cls.getSimpleName() + "#" + factory + ": step allocates " + bytes + " bytes per step");
     }
 }

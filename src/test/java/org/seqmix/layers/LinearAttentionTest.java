@@ -39,8 +39,12 @@ class LinearAttentionTest {
     }
 
     @Test
-    void stepAllocatesNothing() {
-        LinearAttentionLayerChecks.stepAllocatesNothing(layer(LinearAttention.FeatureMap.ELU, true, true));
+    void stepAllocatesNothing() throws Exception {
+        LinearAttentionLayerChecks.stepAllocatesNothing(LinearAttentionTest.class, "allocationLayer");
+    }
+
+    static org.seqmix.layers.SequenceMixer allocationLayer() {
+        return layer(LinearAttention.FeatureMap.ELU, true, true);
     }
 
     @Test

@@ -16,11 +16,11 @@ public final class Allocations {
     private Allocations() {}
 
     /**
-     * Steady-state bytes per {@code step} of the layer built by the static no-argument method
-     * {@code factoryClass#factoryMethod}, measured in a fresh JVM (like a JMH fork): in the shared test JVM,
+     * Steady-state bytes per call of the {@code Runnable} (or per {@code step} of the layer) made by the static
+     * no-argument method {@code factoryClass#factoryMethod}, measured in a fresh JVM (like a JMH fork): in the shared test JVM,
      * other tests' shapes can leave the JIT in a state that says nothing about a deployed service.
      */
-    public static double layerStepBytesInFreshJvm(Class<?> factoryClass, String factoryMethod) throws Exception {
+    public static double bytesPerCallInFreshJvm(Class<?> factoryClass, String factoryMethod) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder pb = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-Dseqmix.threads=1",
                 "-cp", System.getProperty("java.class.path"), StepAllocationMain.class.getName(), factoryClass.getName(), factoryMethod);

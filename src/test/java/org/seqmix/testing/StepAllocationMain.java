@@ -6,8 +6,9 @@ import org.seqmix.layers.MixerCache;
 import org.seqmix.layers.SequenceMixer;
 
 /**
- * Child-JVM probe for {@link Allocations#layerStepBytesInFreshJvm}: builds a layer with a static no-argument
- * factory method {@code CLASS#METHOD}, steps it to steady state and prints the bytes allocated per step.
+ * Child-JVM probe for {@link Allocations#bytesPerCallInFreshJvm}: calls the static no-argument factory method
+ * {@code CLASS#METHOD}, which returns either a {@code Runnable} (one step) or a layer (stepped with a cache),
+ * runs it to steady state and prints the bytes allocated per call.
  */
 public final class StepAllocationMain {
     private StepAllocationMain() {}
@@ -16,7 +17,12 @@ public final class StepAllocationMain {
         Class<?> c = Class.forName(args[0]);
         Method m = c.getDeclaredMethod(args[1]);
         m.setAccessible(true);
-        SequenceMixer layer = (SequenceMixer) m.invoke(null);
+        Object made = m.invoke(null);
+        if (made instanceof Runnable call) {
+            System.out.println("bytes_per_step=" + Allocations.steadyStateBytesPerCall(call));
+            return;
+        }
+        SequenceMixer layer = (SequenceMixer) made;
         MixerCache cache = layer.newCache(2);
         int d = layer.hiddenSize();
         Tensor x = Tensor.full(0.1f, 2, d), y = Tensor.zeros(2, d);

@@ -69,18 +69,16 @@ class DeltaRuleStepTest {
             DeltaRuleInputs.uniform(r, 0, 1, b, hv, vd), DeltaRuleInputs.normal(r, 1, b, hv, kd, vd), Tensor.zeros(b, hv, vd)};
     }
 
+    static Runnable threeSteps() {
+        Tensor[] t = token(2, 2, 4, 32, 32);
+        DeltaRuleStep st = new DeltaRuleStep(2, 2, 4, 32, 32, null, true);
+        return () -> stepAll(st, t);
+    }
+
     @Test
-    void stepAllocatesNothing() {
-        int saved = Parallel.threads();
-        try {
-            Parallel.setThreads(1); // all work on this thread, where the allocation counter looks
-            Tensor[] t = token(2, 2, 4, 32, 32);
-            DeltaRuleStep st = new DeltaRuleStep(2, 2, 4, 32, 32, null, true);
-            double bytes = org.seqmix.testing.Allocations.steadyStateBytesPerCall(() -> stepAll(st, t));
-            assertTrue(bytes < 1, "the three steps allocate " + bytes + " bytes per round");
-        } finally {
-            Parallel.setThreads(saved);
-        }
+    void stepAllocatesNothing() throws Exception {
+        double bytes = org.seqmix.testing.Allocations.bytesPerCallInFreshJvm(DeltaRuleStepTest.class, "threeSteps");
+        assertTrue(bytes < 1, "the three steps allocate " + bytes + " bytes per round");
     }
 
     @Test
