@@ -41,7 +41,7 @@ final class Demo {
         int t = args.length > 0 ? Integer.parseInt(args[0]) : 2048;
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         System.out.printf(Locale.ROOT, "seqmix demo: prefill %d tokens, then %d decode steps (batch 1, seeded random weights)%n", t, steps);
-        System.out.printf(Locale.ROOT, "%-24s %8s %12s %14s %14s %12s%n", "layer", "hidden", "agreement", "prefill tok/s", "decode tok/s", "state bytes");
+        System.out.printf(Locale.ROOT, "%-24s %8s %13s %14s %14s %12s%n", "layer", "hidden", "agreement", "prefill tok/s", "decode tok/s", "state bytes");
         boolean ok = true;
         for (SequenceMixer layer : layers(42)) {
             int d = layer.hiddenSize();
@@ -60,15 +60,20 @@ final class Demo {
                 x.select(1, t + s).copyInto(tok);
                 long a = System.nanoTime();
                 layer.step(tok, cache, y);
-                decodeNanos += System.nanoTime() - a;
+                if (s >= steps / 2) decodeNanos += System.nanoTime() - a; // second half: past the JIT's warm-up
                 worst = Math.max(worst, Tensor.relativeL2Error(y, reference.select(1, t + s)));
             }
-            ok &= worst <= 1e-3;
-            System.out.printf(Locale.ROOT, "%-24s %8d %12.2e %14.0f %14.0f %12d%n", layer.name(), d, worst,
-                    t / ((t1 - t0) / 1e9), steps / (decodeNanos / 1e9), cache.bytes());
+            // top-k block selection decodes with per-token gates, so its forms differ by design (docs/attention.md)
+            if (layer.stepMatchesForward()) ok &= worst <= 1e-3;
+            System.out.printf(Locale.ROOT, "%-24s %8d %12.2e%s %14.0f %14.0f %12d%n", layer.name(), d, worst,
+                    layer.stepMatchesForward() ? " " : "*",
+                    t / ((t1 - t0) / 1e9), (steps - steps / 2) / (decodeNanos / 1e9), cache.bytes());
         }
         System.out.println("agreement = worst relative L2 error of a decode step vs the same token of a whole-sequence forward; "
                 + (ok ? "all within 1e-3" : "SOME ABOVE 1e-3"));
+        System.out.println("* top-k block selection: forward gates blocks by the block's mean query, decode by the token's own query"
+                + " (MoBA), so the two forms are not expected to agree");
+        System.out.println("prefill includes the first call's JIT warm-up; decode tok/s is timed over the second half of the steps");
         if (!ok) System.exit(1);
     }
 }

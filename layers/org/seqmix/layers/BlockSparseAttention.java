@@ -30,6 +30,12 @@ public final class BlockSparseAttention implements SequenceMixer {
     private final AttentionProjections p;
     private final BlockMask staticMask; // null: top-k selection
 
+    /** Exact only with a static mask, or when top-k covers every earlier block (MoBA decode gates per token). */
+    @Override
+    public boolean stepMatchesForward() {
+        return staticMask != null;
+    }
+
     private BlockSparseAttention(Config config, AttentionProjections p, BlockMask staticMask) {
         this.config = config;
         this.p = p;

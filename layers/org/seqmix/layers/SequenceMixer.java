@@ -32,4 +32,12 @@ public interface SequenceMixer {
 
     /** One token per sequence: {@code x [B, hidden]} to {@code y [B, hidden]}; updates the cache in place, allocation-free. */
     void step(Tensor x, MixerCache cache, Tensor y);
+
+    /**
+     * Whether {@code step} reproduces {@code forward} token for token (true for every mixer but dynamic top-k
+     * block selection, whose decode picks blocks with the token's own query while forward uses the block's mean).
+     */
+    default boolean stepMatchesForward() {
+        return true;
+    }
 }
