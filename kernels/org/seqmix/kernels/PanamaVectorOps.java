@@ -368,4 +368,55 @@ final class PanamaVectorOps implements VectorOps {
         float r = (float) (1.0 / Math.sqrt(sumSquares(x, xo, n) + eps));
         scale(r, x, xo, n);
     }
+
+    @Override
+    public void gemvRows(float alpha, float[] a, int ao, int lda, int rows, float[] x, int xo, int n, float[] out, int oo) {
+        int u = S.loopBound(n);
+        int r = 0;
+        // four rows per pass: four independent FMA chains, then four fixed-order horizontal sums
+        for (; r + 3 < rows; r += 4) {
+            int a0 = ao + r * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int i = 0; i < u; i += L) {
+                FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+                s0 = FloatVector.fromArray(S, a, a0 + i).fma(xv, s0);
+                s1 = FloatVector.fromArray(S, a, a1 + i).fma(xv, s1);
+                s2 = FloatVector.fromArray(S, a, a2 + i).fma(xv, s2);
+                s3 = FloatVector.fromArray(S, a, a3 + i).fma(xv, s3);
+            }
+            if (L >= 16) {
+                s0 = s0.add(s0.rearrange(PanamaLanes.ROT8));
+                s1 = s1.add(s1.rearrange(PanamaLanes.ROT8));
+                s2 = s2.add(s2.rearrange(PanamaLanes.ROT8));
+                s3 = s3.add(s3.rearrange(PanamaLanes.ROT8));
+            }
+            if (L >= 8) {
+                s0 = s0.add(s0.rearrange(PanamaLanes.ROT4));
+                s1 = s1.add(s1.rearrange(PanamaLanes.ROT4));
+                s2 = s2.add(s2.rearrange(PanamaLanes.ROT4));
+                s3 = s3.add(s3.rearrange(PanamaLanes.ROT4));
+            }
+            s0 = s0.add(s0.rearrange(PanamaLanes.ROT2));
+            s1 = s1.add(s1.rearrange(PanamaLanes.ROT2));
+            s2 = s2.add(s2.rearrange(PanamaLanes.ROT2));
+            s3 = s3.add(s3.rearrange(PanamaLanes.ROT2));
+            s0 = s0.add(s0.rearrange(PanamaLanes.ROT1));
+            s1 = s1.add(s1.rearrange(PanamaLanes.ROT1));
+            s2 = s2.add(s2.rearrange(PanamaLanes.ROT1));
+            s3 = s3.add(s3.rearrange(PanamaLanes.ROT1));
+            float t0 = s0.lane(0), t1 = s1.lane(0), t2 = s2.lane(0), t3 = s3.lane(0);
+            for (int i = u; i < n; i++) {
+                float xi = x[xo + i];
+                t0 = Math.fma(a[a0 + i], xi, t0);
+                t1 = Math.fma(a[a1 + i], xi, t1);
+                t2 = Math.fma(a[a2 + i], xi, t2);
+                t3 = Math.fma(a[a3 + i], xi, t3);
+            }
+            out[oo + r] = alpha * t0;
+            out[oo + r + 1] = alpha * t1;
+            out[oo + r + 2] = alpha * t2;
+            out[oo + r + 3] = alpha * t3;
+        }
+        for (; r < rows; r++) out[oo + r] = alpha * dot(x, xo, a, ao + r * lda, n);
+    }
 }

@@ -68,4 +68,13 @@ public interface VectorOps {
 
     /** In place: x / sqrt(sum(x^2) + eps), as fla's l2norm (eps inside the sqrt). */
     void l2Normalize(float[] x, int xo, float eps, int n);
+
+    /**
+     * out[oo+r] = alpha * dot(x[xo..], a[ao + r*lda ..]) for r in [0, rows): a matrix-vector product over rows of
+     * length n (attention decode scores against a contiguous run of cached keys). Several rows are in flight at
+     * once, so it is not latency-bound on one reduction per row.
+     */
+    default void gemvRows(float alpha, float[] a, int ao, int lda, int rows, float[] x, int xo, int n, float[] out, int oo) {
+        for (int r = 0; r < rows; r++) out[oo + r] = alpha * dot(x, xo, a, ao + r * lda, n);
+    }
 }

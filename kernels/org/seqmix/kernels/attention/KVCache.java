@@ -218,8 +218,15 @@ public final class KVCache {
         int lo = curAll ? 0 : mask.windowStart(i);
         int sinks = mask.hasWindow() ? Math.min(mask.numSinkTokens(), lo) : 0;
         // sinks first (only those outside the window), then the window [lo, i]
-        for (int j = 0; j < sinks; j++) scores[so + n++] = curScale * dotKey(ops, qd, qo, (base + slotOf(j)) * headDim);
-        for (int j = lo; j <= i; j++) scores[so + n++] = curScale * dotKey(ops, qd, qo, (base + slotOf(j)) * headDim);
+        if (!ring && kh == null) {
+            // float32 growing cache: positions are slots, so sinks and window are contiguous runs of keys
+            ops.gemvRows(curScale, k, base * headDim, headDim, sinks, qd, qo, headDim, scores, so);
+            ops.gemvRows(curScale, k, (base + lo) * headDim, headDim, i - lo + 1, qd, qo, headDim, scores, so + sinks);
+            n = sinks + i - lo + 1;
+        } else {
+            for (int j = 0; j < sinks; j++) scores[so + n++] = curScale * dotKey(ops, qd, qo, (base + slotOf(j)) * headDim);
+            for (int j = lo; j <= i; j++) scores[so + n++] = curScale * dotKey(ops, qd, qo, (base + slotOf(j)) * headDim);
+        }
         ops.softmax(scores, so, n);
         float[] od = curO.data();
         int oo = curO.offset() + item * headDim;

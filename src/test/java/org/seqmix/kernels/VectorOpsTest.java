@@ -198,6 +198,27 @@ class VectorOpsTest {
     }
 
     @Test
+    void gemvRows() throws Exception {
+        Random r = new Random(11);
+        for (VectorOps ops : impls()) {
+            for (int n : LENGTHS) {
+                for (int rows : new int[] {0, 1, 3, 4, 5, 9}) {
+                    int lda = n + 2;
+                    float[] a = rand(r, OFF + rows * lda, -1f, 1f), x = rand(r, OFF + n, -1f, 1f), out = new float[OFF + rows + 1];
+                    out[OFF + rows] = 42f; // past the last row: must stay
+                    ops.gemvRows(0.5f, a, OFF, lda, rows, x, OFF, n, out, OFF);
+                    for (int row = 0; row < rows; row++) {
+                        double ref = 0;
+                        for (int i = 0; i < n; i++) ref += (double) a[OFF + row * lda + i] * x[OFF + i];
+                        close(0.5 * ref, out[OFF + row], 1e-5, 1e-6, ops.name() + " gemvRows n=" + n + " row " + row + "/" + rows);
+                    }
+                    assertEquals(42f, out[OFF + rows], ops.name() + " wrote past the rows");
+                }
+            }
+        }
+    }
+
+    @Test
     void softmax() throws Exception {
         Random r = new Random(5);
         for (VectorOps ops : impls()) {
