@@ -154,10 +154,10 @@ public final class Mamba implements SequenceMixer {
 
     @Override
     public void step(Tensor x, MixerCache cache, Tensor y) {
-        Checks.rank("x", x, 2, "B, d_model");
+        Shapes.checkRank("x", x, 2, "B, d_model");
         int b = x.dim(0);
-        Checks.shape("x", x, "B, d_model", b, cfg.dModel());
-        Checks.shape("y", y, "B, d_model", b, cfg.dModel());
+        Shapes.checkNamed("x", x, "B, d_model", b, cfg.dModel());
+        Shapes.checkNamed("y", y, "B, d_model", b, cfg.dModel());
         Shapes.require(x.stride(1) == 1 && y.stride(1) == 1, "x, y: expected stride 1 on the d_model axis");
         MambaCache c = checkCache(cache, b);
         Shapes.require(c != null, "cache: expected a MambaCache, got null");

@@ -106,15 +106,15 @@ public final class CausalConv1d {
      */
     public static void step(Tensor x, Tensor weight, Tensor bias, boolean silu, Tensor state, Tensor y) {
         // allocation-free checks: this runs every decoded token
-        Checks.rank("x", x, 2, "B, D");
+        Shapes.checkRank("x", x, 2, "B, D");
         int b = x.dim(0), d = x.dim(1);
-        Checks.rank("weight", weight, 2, "D, W");
+        Shapes.checkRank("weight", weight, 2, "D, W");
         int w = weight.dim(1);
-        Checks.shape("weight", weight, "D, W", d, w);
+        Shapes.checkNamed("weight", weight, "D, W", d, w);
         Shapes.positive("conv width W", w);
-        if (bias != null) Checks.shape("bias", bias, "D", d);
-        Checks.shape("state", state, "B, D, W-1", b, d, w - 1);
-        Checks.shape("y", y, "B, D", b, d);
+        if (bias != null) Shapes.checkNamed("bias", bias, "D", d);
+        Shapes.checkNamed("state", state, "B, D, W-1", b, d, w - 1);
+        Shapes.checkNamed("y", y, "B, D", b, d);
         Shapes.require(state.isContiguous() && y.isContiguous() && weight.isContiguous() && x.isContiguous(),
                 "conv step: x, weight, state and y must be contiguous");
         float[] s = state.data(), xa = x.data(), ya = y.data(), wa = weight.data();

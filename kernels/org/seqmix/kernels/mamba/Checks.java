@@ -4,9 +4,8 @@ import java.util.Arrays;
 import org.seqmix.core.Tensor;
 
 /**
- * Allocation-free argument checks for the step forms, which run them every token: fixed arity (no varargs array),
- * no shape copies, the message built only on failure. Messages read as {@link org.seqmix.core.Shapes}' ones.
- * (Candidates to move into {@code Shapes}.)
+ * Allocation-free value checks for the step forms, which run them every token (shape checks are
+ * {@link org.seqmix.core.Shapes}' fixed-arity overloads): no copies, the message built only on failure.
  */
 public final class Checks {
     private Checks() {}
@@ -45,37 +44,4 @@ public final class Checks {
         return t.isContiguous() && t.offset() == 0 ? t.data() : t.copy().data();
     }
 
-    /** {@code t} has shape {@code [d0]}. */
-    public static void shape(String name, Tensor t, String axes, int d0) {
-        if (t == null || t.rank() != 1 || t.dim(0) != d0) fail(name, t, axes, new int[] {d0});
-    }
-
-    /** {@code t} has shape {@code [d0, d1]}. */
-    public static void shape(String name, Tensor t, String axes, int d0, int d1) {
-        if (t == null || t.rank() != 2 || t.dim(0) != d0 || t.dim(1) != d1) fail(name, t, axes, new int[] {d0, d1});
-    }
-
-    /** {@code t} has shape {@code [d0, d1, d2]}. */
-    public static void shape(String name, Tensor t, String axes, int d0, int d1, int d2) {
-        if (t == null || t.rank() != 3 || t.dim(0) != d0 || t.dim(1) != d1 || t.dim(2) != d2) fail(name, t, axes, new int[] {d0, d1, d2});
-    }
-
-    /** {@code t} has shape {@code [d0, d1, d2, d3]}. */
-    public static void shape(String name, Tensor t, String axes, int d0, int d1, int d2, int d3) {
-        if (t == null || t.rank() != 4 || t.dim(0) != d0 || t.dim(1) != d1 || t.dim(2) != d2 || t.dim(3) != d3) {
-            fail(name, t, axes, new int[] {d0, d1, d2, d3});
-        }
-    }
-
-    /** {@code t} has the given rank. */
-    public static void rank(String name, Tensor t, int rank, String axes) {
-        if (t == null || t.rank() != rank) {
-            throw new IllegalArgumentException(name + ": expected rank " + rank + " (" + axes + "), got " + (t == null ? "null" : Arrays.toString(t.shape())));
-        }
-    }
-
-    private static void fail(String name, Tensor t, String axes, int[] expected) {
-        throw new IllegalArgumentException(name + ": expected shape " + Arrays.toString(expected) + " (" + axes + "), got "
-                + (t == null ? "null" : Arrays.toString(t.shape())));
-    }
 }

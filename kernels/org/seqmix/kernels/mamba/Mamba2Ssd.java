@@ -205,12 +205,12 @@ public final class Mamba2Ssd {
     }
 
     static void checkHeadParams(int h, int p, Tensor A, Tensor D, Tensor dtBias) {
-        Checks.shape("A", A, "H", h);
+        Shapes.checkNamed("A", A, "H", h);
         if (D != null) {
-            if (D.rank() == 2) Checks.shape("D", D, "H, P", h, p);
-            else Checks.shape("D", D, "H (or H, P)", h);
+            if (D.rank() == 2) Shapes.checkNamed("D", D, "H, P", h, p);
+            else Shapes.checkNamed("D", D, "H (or H, P)", h);
         }
-        if (dtBias != null) Checks.shape("dt_bias", dtBias, "H", h);
+        if (dtBias != null) Shapes.checkNamed("dt_bias", dtBias, "H", h);
         Checks.finite("A", A, true);
         Checks.finite("D", D, false);
         Checks.finite("dt_bias", dtBias, false);

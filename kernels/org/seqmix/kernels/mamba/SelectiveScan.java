@@ -101,8 +101,8 @@ public final class SelectiveScan {
     }
 
     static void checkChannelParams(int d, Tensor D, Tensor deltaBias) {
-        if (D != null) Checks.shape("D", D, "D", d);
-        if (deltaBias != null) Checks.shape("delta_bias", deltaBias, "D", d);
+        if (D != null) Shapes.checkNamed("D", D, "D", d);
+        if (deltaBias != null) Shapes.checkNamed("delta_bias", deltaBias, "D", d);
         Checks.finite("D", D, false);
         Checks.finite("delta_bias", deltaBias, false);
     }
@@ -113,18 +113,18 @@ public final class SelectiveScan {
      */
     public static void step(Tensor state, Tensor u, Tensor delta, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z,
                             Tensor deltaBias, boolean deltaSoftplus, Tensor y) {
-        Checks.rank("u", u, 2, "B, D");
+        Shapes.checkRank("u", u, 2, "B, D");
         int b = u.dim(0), d = u.dim(1);
-        Checks.rank("A", A, 2, "D, N");
+        Shapes.checkRank("A", A, 2, "D, N");
         int n = A.dim(1);
-        Checks.shape("A", A, "D, N", d, n);
-        Checks.shape("state", state, "B, D, N", b, d, n);
+        Shapes.checkNamed("A", A, "D, N", d, n);
+        Shapes.checkNamed("state", state, "B, D, N", b, d, n);
         Shapes.require(state.isContiguous(), "state: expected a contiguous [B, D, N] tensor");
-        Checks.shape("delta", delta, "B, D", b, d);
-        Checks.shape("B", B, "B, N", b, n);
-        Checks.shape("C", C, "B, N", b, n);
-        if (z != null) Checks.shape("z", z, "B, D", b, d);
-        Checks.shape("y", y, "B, D", b, d);
+        Shapes.checkNamed("delta", delta, "B, D", b, d);
+        Shapes.checkNamed("B", B, "B, N", b, n);
+        Shapes.checkNamed("C", C, "B, N", b, n);
+        if (z != null) Shapes.checkNamed("z", z, "B, D", b, d);
+        Shapes.checkNamed("y", y, "B, D", b, d);
         checkChannelParams(d, D, deltaBias);
         Shapes.require(A.isContiguous(), "A: expected a contiguous [D, N] tensor");
         Checks.unitLastStride("u", u);

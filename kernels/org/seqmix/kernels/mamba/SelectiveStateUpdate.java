@@ -29,19 +29,19 @@ public final class SelectiveStateUpdate {
      */
     public static void update(Tensor state, Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z, Tensor dtBias,
                               boolean dtSoftplus, Tensor out) {
-        Checks.rank("x", x, 3, "B, H, P");
+        Shapes.checkRank("x", x, 3, "B, H, P");
         int b = x.dim(0), h = x.dim(1), p = x.dim(2);
-        Checks.rank("B", B, 3, "B, G, N");
+        Shapes.checkRank("B", B, 3, "B, G, N");
         int g = B.dim(1), n = B.dim(2);
         Shapes.positive("G (ngroups)", g);
         Shapes.divisible("H (heads)", h, "G (ngroups)", g);
-        Checks.shape("state", state, "B, H, P, N", b, h, p, n);
+        Shapes.checkNamed("state", state, "B, H, P, N", b, h, p, n);
         Shapes.require(state.isContiguous(), "state: expected a contiguous [B, H, P, N] tensor");
-        Checks.shape("dt", dt, "B, H", b, h);
-        Checks.shape("B", B, "B, G, N", b, g, n);
-        Checks.shape("C", C, "B, G, N", b, g, n);
-        if (z != null) Checks.shape("z", z, "B, H, P", b, h, p);
-        Checks.shape("out", out, "B, H, P", b, h, p);
+        Shapes.checkNamed("dt", dt, "B, H", b, h);
+        Shapes.checkNamed("B", B, "B, G, N", b, g, n);
+        Shapes.checkNamed("C", C, "B, G, N", b, g, n);
+        if (z != null) Shapes.checkNamed("z", z, "B, H, P", b, h, p);
+        Shapes.checkNamed("out", out, "B, H, P", b, h, p);
         Mamba2Ssd.checkHeadParams(h, p, A, D, dtBias);
         Checks.unitLastStride("x", x);
         Checks.unitLastStride("B", B);
