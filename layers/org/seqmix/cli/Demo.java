@@ -1,40 +1,37 @@
 package org.seqmix.cli;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.seqmix.core.Rng;
 import org.seqmix.core.Tensor;
+import org.seqmix.layers.BlockSparseAttention;
+import org.seqmix.layers.GatedDeltaNet;
+import org.seqmix.layers.GatedDeltaNet2;
+import org.seqmix.layers.GatedLinearAttention;
+import org.seqmix.layers.KimiDeltaAttention;
+import org.seqmix.layers.LightningAttention;
+import org.seqmix.layers.LinearAttention;
+import org.seqmix.layers.Mamba;
+import org.seqmix.layers.Mamba2;
 import org.seqmix.layers.MixerCache;
+import org.seqmix.layers.MultiHeadAttention;
 import org.seqmix.layers.SequenceMixer;
+import org.seqmix.layers.SlidingWindowAttention;
 
 /**
  * {@code seqmix demo [T] [steps]}: every layer with seeded random weights, a chunkwise forward over T tokens, then
  * decode steps from the returned state, checked against a forward over all T + steps tokens.
  */
 final class Demo {
-    /** Layer classes in org.seqmix.layers, each with {@code public static X demo(long seed)}. */
-    private static final List<String> LAYERS = List.of(
-            "GatedDeltaNet", "KimiDeltaAttention", "GatedDeltaNet2",
-            "Mamba2", "Mamba",
-            "LightningAttention", "GatedLinearAttention", "LinearAttention",
-            "SlidingWindowAttention", "BlockSparseAttention", "MultiHeadAttention");
-
     private Demo() {}
 
+    /** Every layer at its demo size, seeded random weights. */
     static List<SequenceMixer> layers(long seed) {
-        List<SequenceMixer> out = new ArrayList<>();
-        for (String name : LAYERS) {
-            try {
-                Class<?> c = Class.forName("org.seqmix.layers." + name);
-                out.add((SequenceMixer) c.getMethod("demo", long.class).invoke(null, seed));
-            } catch (ClassNotFoundException e) {
-                // layer not part of this build
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("cannot build demo " + name, e);
-            }
-        }
-        return out;
+        return List.of(
+                GatedDeltaNet.demo(seed), KimiDeltaAttention.demo(seed), GatedDeltaNet2.demo(seed),
+                Mamba2.demo(seed), Mamba.demo(seed),
+                LightningAttention.demo(seed), GatedLinearAttention.demo(seed), LinearAttention.demo(seed),
+                SlidingWindowAttention.demo(seed), BlockSparseAttention.demo(seed), MultiHeadAttention.demo(seed));
     }
 
     static void run(String[] args) {
