@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link VectorOps} on {@code jdk.incubator.vector} with the preferred species (8 floats on AVX2). Loaded only by
  * reflection from {@link VectorizationProvider} when the module is present, so the jar runs without it.
  * Vector loops with scalar tails; reductions use several accumulators to hide FMA latency. Transcendentals use
- * our own polynomial {@link #expV} / {@link #log1pUnit} so results do not depend on SVML availability. Each
+ * our own polynomials ({@link #expV}, Cephes' log1p in {@link #softplus}) so results do not depend on SVML availability. Each
  * method has one call site of a transcendental helper and scalar tails: a second (masked-tail) call site made C2
  * give up inlining it, and the vectors passed to the out-of-line call were boxed on every call.
  */
@@ -53,38 +53,6 @@ final class PanamaVectorOps implements VectorOps {
         y = y.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
         y = y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
         return y.blend(x, x.test(VectorOperators.IS_NAN));
-    }
-
-    /** log(1 + y) for y in [0, 1]: Cephes logf polynomial on u = 1 + y, corrected for the rounding of u. */
-    static FloatVector log1pUnit(FloatVector y) {
-        FloatVector u = y.add(1f);
-        VectorMask<Float> big = u.compare(VectorOperators.GT, 1.41421356f);
-        FloatVector m = u.blend(u.mul(0.5f), big);
-        FloatVector e = FloatVector.zero(S).blend(1f, big);
-        FloatVector x = m.sub(1f);
-        FloatVector z = x.mul(x);
-        FloatVector p = FloatVector.broadcast(S, 7.0376836292e-2f);
-        p = p.fma(x, bc(-1.1514610310e-1f));
-        p = p.fma(x, bc(1.1676998740e-1f));
-        p = p.fma(x, bc(-1.2420140846e-1f));
-        p = p.fma(x, bc(1.4249322787e-1f));
-        p = p.fma(x, bc(-1.6668057665e-1f));
-        p = p.fma(x, bc(2.0000714765e-1f));
-        p = p.fma(x, bc(-2.4999993993e-1f));
-        p = p.fma(x, bc(3.3333331174e-1f));
-        FloatVector t = x.mul(z).mul(p);
-        t = e.fma(bc(LN2_LO), t);
-        t = z.fma(bc(-0.5f), t);
-        FloatVector lg = x.add(t);
-        lg = e.fma(bc(LN2_HI), lg);
-        // u = 1 + y was rounded: log(1+y) ~= log(u) - ((u - 1) - y) / u
-        return lg.sub(u.sub(1f).sub(y).div(u));
-    }
-
-    /** log(1 + exp(x)) without the > 20 cut: max(x, 0) + log1p(exp(-|x|)). */
-    private static FloatVector softplusV(FloatVector x) {
-        FloatVector ax = x.abs();
-        return x.max(0f).add(log1pUnit(expV(ax.neg())));
     }
 
     @Override
@@ -300,14 +268,7 @@ final class PanamaVectorOps implements VectorOps {
 
     @Override
     public void logsigmoid(float[] x, int xo, float[] out, int oo, int n) {
-        int i = 0;
-        for (int u = S.loopBound(n); i < u; i += L) logsig(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
-        for (; i < n; i++) out[oo + i] = Activations.logsigmoid(x[xo + i]);
-    }
-
-    /** min(x, 0) - log1p(exp(-|x|)). */
-    private static FloatVector logsig(FloatVector x) {
-        return x.min(0f).sub(log1pUnit(expV(x.abs().neg())));
+        softplusOrLogsigmoid(false, x, xo, out, oo, n);
     }
 
     @Override
@@ -322,14 +283,69 @@ final class PanamaVectorOps implements VectorOps {
 
     @Override
     public void softplus(float[] x, int xo, float[] out, int oo, int n) {
-        int i = 0;
-        for (int u = S.loopBound(n); i < u; i += L) softplusCut(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
-        for (; i < n; i++) out[oo + i] = Activations.softplus(x[xo + i]);
+        softplusOrLogsigmoid(true, x, xo, out, oo, n);
     }
 
-    /** torch's softplus: x itself above 20. */
-    private static FloatVector softplusCut(FloatVector x) {
-        return softplusV(x).blend(x, x.compare(VectorOperators.GT, 20f));
+    /**
+     * softplus(x) = max(x, 0) + log1p(exp(-|x|)), x itself above 20 as torch; logsigmoid(x) = min(x, 0) -
+     * log1p(exp(-|x|)). One vector body with expV (for -|x| <= 0, so no overflow branch) and a Cephes log1p on
+     * [0, 1] written in, as exp(): when C2 declined to inline the helpers at short rows (Mamba-1's per-token scan)
+     * their vector arguments and results were boxed, ~1.6 MB per 256-token forward. The constants are
+     * {@code FloatVector.broadcast} (@ForceInline), not {@link #bc}: this body passes C2's NodeCountInliningCutoff,
+     * after which only @ForceInline calls are still inlined (an out-of-line bc() returned boxed vectors).
+     */
+    private static void softplusOrLogsigmoid(boolean softplus, float[] in, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) {
+            FloatVector x = FloatVector.fromArray(S, in, xo + i);
+            // e = exp(-|x|) in (0, 1]
+            FloatVector ax = x.abs().neg();
+            FloatVector xc = ax.max(EXP_LO - 1f);
+            FloatVector nf = xc.mul(LOG2E).add(ROUND).sub(ROUND);
+            FloatVector r = nf.fma(FloatVector.broadcast(S, -LN2_HI), xc);
+            r = nf.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
+            p = p.fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
+            p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+            p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+            p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+            p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+            p = p.mul(r.mul(r)).add(r).add(1f);
+            IntVector ni = (IntVector) nf.convert(VectorOperators.F2I, 0);
+            IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+            IntVector n2 = ni.sub(n1);
+            FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = p.mul(s1).mul(s2);
+            e = e.blend(0f, ax.compare(VectorOperators.LT, EXP_LO));
+            e = e.blend(ax, ax.test(VectorOperators.IS_NAN));
+            // l = log1p(e): Cephes logf polynomial on uu = 1 + e, corrected for the rounding of uu
+            FloatVector uu = e.add(1f);
+            VectorMask<Float> big = uu.compare(VectorOperators.GT, 1.41421356f);
+            FloatVector m = uu.blend(uu.mul(0.5f), big);
+            FloatVector ex = FloatVector.zero(S).blend(1f, big);
+            FloatVector f = m.sub(1f);
+            FloatVector z = f.mul(f);
+            FloatVector q = FloatVector.broadcast(S, 7.0376836292e-2f);
+            q = q.fma(f, FloatVector.broadcast(S, -1.1514610310e-1f));
+            q = q.fma(f, FloatVector.broadcast(S, 1.1676998740e-1f));
+            q = q.fma(f, FloatVector.broadcast(S, -1.2420140846e-1f));
+            q = q.fma(f, FloatVector.broadcast(S, 1.4249322787e-1f));
+            q = q.fma(f, FloatVector.broadcast(S, -1.6668057665e-1f));
+            q = q.fma(f, FloatVector.broadcast(S, 2.0000714765e-1f));
+            q = q.fma(f, FloatVector.broadcast(S, -2.4999993993e-1f));
+            q = q.fma(f, FloatVector.broadcast(S, 3.3333331174e-1f));
+            FloatVector t = f.mul(z).mul(q);
+            t = ex.fma(FloatVector.broadcast(S, LN2_LO), t);
+            t = z.fma(FloatVector.broadcast(S, -0.5f), t);
+            FloatVector lg = f.add(t);
+            lg = ex.fma(FloatVector.broadcast(S, LN2_HI), lg);
+            FloatVector l = lg.sub(uu.sub(1f).sub(e).div(uu));
+            // two stores rather than one vector through a conditional: no vector phi for C2 to box
+            if (softplus) x.max(0f).add(l).blend(x, x.compare(VectorOperators.GT, 20f)).intoArray(out, oo + i);
+            else x.min(0f).sub(l).intoArray(out, oo + i);
+        }
+        for (; i < n; i++) out[oo + i] = softplus ? Activations.softplus(in[xo + i]) : Activations.logsigmoid(in[xo + i]);
     }
 
     @Override

@@ -72,6 +72,13 @@ class MambaTest {
     }
 
     @Test
+    void simdForwardAllocatesOnlyItsTensors() throws Exception {
+        double simd = MambaForwardAllocation.bytesPerForwardInFreshJvm(true);
+        double scalar = MambaForwardAllocation.bytesPerForwardInFreshJvm(false);
+        assertTrue(simd <= scalar * 1.01, "Mamba forward allocates " + simd + " bytes with SIMD, " + scalar + " on the scalar floor");
+    }
+
+    @Test
     void demoHasTheTypicalSize() {
         Mamba demo = Mamba.demo(1);
         assertEquals(1024, demo.hiddenSize());
