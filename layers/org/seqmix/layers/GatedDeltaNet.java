@@ -23,15 +23,7 @@ public final class GatedDeltaNet implements SequenceMixer {
                          boolean useGate, boolean useShortConv, boolean convBias, boolean allowNegEigval, double normEps,
                          int chunkSize) {
         public Config {
-            Shapes.positive("hidden_size", hiddenSize);
-            Shapes.positive("head_dim", headDim);
-            Shapes.positive("num_heads", numHeads);
-            Shapes.positive("num_v_heads", numVHeads);
-            Shapes.divisible("num_v_heads", numVHeads, "num_heads", numHeads);
-            GatedDeltaNetBlocks.headVDim(headDim, expandV);
-            if (useShortConv) Shapes.positive("conv_size", convSize);
-            Shapes.require(normEps > 0 && Double.isFinite(normEps), "norm_eps: expected > 0, got " + normEps);
-            Shapes.positive("chunk_size", chunkSize);
+            GatedDeltaNetBlocks.checkConfig(hiddenSize, headDim, numHeads, numVHeads, expandV, useShortConv, convSize, normEps, chunkSize);
         }
 
         public int headVDim() { return GatedDeltaNetBlocks.headVDim(headDim, expandV); }
@@ -55,29 +47,25 @@ public final class GatedDeltaNet implements SequenceMixer {
     }
 
     private final Config cfg;
-    private final GatedDeltaNetBlocks qkv;
-    private final Tensor aLog, dtBias, wa, wb, wg, oNorm, wo;
+    private final GatedDeltaNetBlocks blocks;
+    private final Tensor dtBias, wa, wb, wg;
     private final float[] negA;
-    private final int h, hv, kd, vd;
+    private final int hv;
 
     private GatedDeltaNet(Config cfg, Weights w) {
         this.cfg = cfg;
-        h = cfg.numHeads();
         hv = cfg.numVHeads();
-        kd = cfg.headDim();
-        vd = cfg.headVDim();
         int hid = cfg.hiddenSize();
-        qkv = new GatedDeltaNetBlocks(w, hid, cfg.keyDim(), cfg.valueDim(), cfg.useShortConv(), cfg.convSize(), cfg.convBias());
-        aLog = w.get("A_log", hv);
+        blocks = new GatedDeltaNetBlocks(w, hid, cfg.numHeads(), hv, cfg.headDim(), cfg.headVDim(), cfg.useShortConv(), cfg.convSize(),
+                cfg.convBias(), cfg.normEps(), false);
+        Tensor aLog = w.get("A_log", hv);
         dtBias = w.get("dt_bias", hv);
         wa = w.get("a_proj.weight", hv, hid);
         wb = w.get("b_proj.weight", hv, hid);
         wg = cfg.useGate() ? w.get("g_proj.weight", cfg.valueDim(), hid) : null;
-        oNorm = w.get("o_norm.weight", vd);
         // a non-finite decay parameter would make g NaN and fail a step after its conv states rolled
         Shapes.allFinite("A_log", aLog);
         Shapes.allFinite("dt_bias", dtBias);
-        wo = w.get("o_proj.weight", hid, cfg.valueDim());
         negA = new float[hv];
         for (int i = 0; i < hv; i++) negA[i] = (float) -Math.exp(aLog.get(i));
     }
@@ -89,25 +77,13 @@ public final class GatedDeltaNet implements SequenceMixer {
     /** Random weights with fla's initial ranges (A uniform in (0, 16), dt in [1e-3, 0.1]); deterministic in seed. */
     public static GatedDeltaNet random(Config c, long seed) {
         Rng r = new Rng(seed);
-        int hid = c.hiddenSize(), kdim = c.keyDim(), vdim = c.valueDim(), hv = c.numVHeads(), w = c.convSize();
+        int hid = c.hiddenSize(), vdim = c.valueDim(), hv = c.numVHeads();
         float s = (float) (1 / Math.sqrt(hid));
         Map<String, Tensor> m = new java.util.HashMap<>();
-        m.put("q_proj.weight", uniform(r, s, kdim, hid));
-        m.put("k_proj.weight", uniform(r, s, kdim, hid));
-        m.put("v_proj.weight", uniform(r, s, vdim, hid));
-        m.put("a_proj.weight", uniform(r, s, hv, hid));
-        m.put("b_proj.weight", uniform(r, s, hv, hid));
-        if (c.useShortConv()) {
-            float cs = (float) (1 / Math.sqrt(w));
-            m.put("q_conv1d.weight", uniform(r, cs, kdim, 1, w));
-            m.put("k_conv1d.weight", uniform(r, cs, kdim, 1, w));
-            m.put("v_conv1d.weight", uniform(r, cs, vdim, 1, w));
-            if (c.convBias()) {
-                m.put("q_conv1d.bias", uniform(r, cs, kdim));
-                m.put("k_conv1d.bias", uniform(r, cs, kdim));
-                m.put("v_conv1d.bias", uniform(r, cs, vdim));
-            }
-        }
+        GatedDeltaNetBlocks.randomQkv(m, r, hid, c.keyDim(), vdim);
+        m.put("a_proj.weight", GatedDeltaNetBlocks.uniform(r, s, hv, hid));
+        m.put("b_proj.weight", GatedDeltaNetBlocks.uniform(r, s, hv, hid));
+        GatedDeltaNetBlocks.randomConv(m, r, c.keyDim(), vdim, c.useShortConv(), c.convSize(), c.convBias());
         Tensor aLog = Tensor.zeros(hv), dt = Tensor.zeros(hv);
         for (int i = 0; i < hv; i++) {
             aLog.set((float) Math.log(1e-3 + 16 * r.nextDouble()), i);
@@ -116,14 +92,9 @@ public final class GatedDeltaNet implements SequenceMixer {
         }
         m.put("A_log", aLog);
         m.put("dt_bias", dt);
-        if (c.useGate()) m.put("g_proj.weight", uniform(r, s, vdim, hid));
-        m.put("o_norm.weight", Tensor.full(1f, c.headVDim()));
-        m.put("o_proj.weight", uniform(r, (float) (1 / Math.sqrt(vdim)), hid, vdim));
+        if (c.useGate()) m.put("g_proj.weight", GatedDeltaNetBlocks.uniform(r, s, vdim, hid));
+        GatedDeltaNetBlocks.randomOutput(m, r, hid, c.headVDim(), vdim);
         return new GatedDeltaNet(c, new Weights(m));
-    }
-
-    static Tensor uniform(Rng r, float bound, int... shape) {
-        return r.uniform(-bound, bound, shape);
     }
 
     /** Typical size: hidden 1024, 8 heads, K = V = 128 (expand_v 1). */
@@ -141,53 +112,28 @@ public final class GatedDeltaNet implements SequenceMixer {
 
     @Override
     public GatedDeltaNetCache newCache(int batch) {
-        Shapes.positive("batch", batch);
-        return new GatedDeltaNetCache(this, batch, h, hv, kd, vd, cfg.convSize(), cfg.useShortConv(), false, 0,
-                (float) (1 / Math.sqrt(kd)));
+        return blocks.newCache(this, batch, false, 0);
     }
 
     @Override
     public Tensor forward(Tensor x, MixerCache cache) {
-        Shapes.checkRank("x", x, 3, "B, T, hidden");
-        Shapes.checkNamed("x", x, "B, T, hidden", Shapes.ANY, Shapes.ANY, cfg.hiddenSize());
-        int b = Shapes.positive("B", x.dim(0)), t = Shapes.positive("T", x.dim(1));
-        GatedDeltaNetCache c = cache == null ? null : GatedDeltaNetCache.of(cache, this, b);
-        x = x.contiguous();
-        GatedDeltaNetBlocks.checkFinite("x", x);
+        x = blocks.checkSequence(x, cache, this);
+        GatedDeltaNetCache c = (GatedDeltaNetCache) cache;
+        int rows = x.dim(0) * x.dim(1);
         Tensor[] conv = new Tensor[3];
-        Tensor[] qkvT = qkv.qkv(x, c, conv);
-        Tensor q = qkvT[0].reshape(b, t, h, kd), k = qkvT[1].reshape(b, t, h, kd), v = qkvT[2].reshape(b, t, hv, vd);
+        Tensor[] qkv = blocks.qkv(x, c, conv);
         Tensor g = Linear.apply(x, wa, null), beta = Linear.apply(x, wb, null);
-        DeltaRuleGates.gdnGate(g.data(), 0, negA, dtBias.data(), dtBias.offset(), hv, b * t, g.data(), 0);
-        DeltaRuleGates.sigmoidHeads(beta.data(), 0, hv, hv, 1, cfg.allowNegEigval() ? 2f : 1f, b * t, beta.data(), 0);
-        DeltaRuleOutput out = DeltaRule.gatedDeltaRule(q, k, v, g, beta, (float) (1 / Math.sqrt(kd)),
+        DeltaRuleGates.gdnGate(g.data(), 0, negA, dtBias.data(), dtBias.offset(), hv, rows, g.data(), 0);
+        DeltaRuleGates.sigmoidHeads(beta.data(), 0, hv, hv, 1, cfg.allowNegEigval() ? 2f : 1f, rows, beta.data(), 0);
+        DeltaRuleOutput out = DeltaRule.gatedDeltaRule(qkv[0], qkv[1], qkv[2], g, beta, blocks.scale,
                 c == null ? null : c.state, c != null, null, true, cfg.chunkSize());
-        float[] o = out.o().data();
-        Tensor gate = wg == null ? null : Linear.apply(x, wg, null);
-        Tensor on = Tensor.zeros(b, t, cfg.valueDim());
-        DeltaRuleGates.outputNorm(o, 0, gate == null ? null : gate.data(), 0, oNorm, (float) cfg.normEps(), false,
-                on.data(), 0, b * t * hv, vd);
-        Tensor y = Linear.apply(on, wo, null);
-        if (c != null) {
-            out.finalState().copyInto(c.state);
-            if (conv[0] != null) {
-                conv[0].copyInto(c.convQ);
-                conv[1].copyInto(c.convK);
-                conv[2].copyInto(c.convV);
-            }
-            c.tokens += t;
-        }
-        return y;
+        return blocks.output(out, wg == null ? null : Linear.apply(x, wg, null), c, conv);
     }
 
     @Override
     public void step(Tensor x, MixerCache cache, Tensor y) {
-        Shapes.require(cache != null, "cache: step needs a cache from newCache");
-        GatedDeltaNetCache c = GatedDeltaNetCache.of(cache, this, cache.batch());
+        GatedDeltaNetCache c = blocks.checkStep(x, cache, this, y);
         int b = c.batch, hid = cfg.hiddenSize();
-        GatedDeltaNetBlocks.checkStep(x, y, b, hid);
-        if (x.dim(0) != b) Shapes.checkNamed("x", x, "B, hidden", b, hid);
-        GatedDeltaNetBlocks.checkFinite("x", x);
         // gates first: they only read x, so every check is done before the conv states roll
         float[] xa = x.data(), ga = c.gT.data(), ba = c.betaT.data();
         for (int bi = 0; bi < b; bi++) {
@@ -198,11 +144,8 @@ public final class GatedDeltaNet implements SequenceMixer {
         }
         DeltaRuleGates.gdnGate(ga, 0, negA, dtBias.data(), dtBias.offset(), hv, b, ga, 0);
         DeltaRuleGates.sigmoidHeads(ba, 0, hv, hv, 1, cfg.allowNegEigval() ? 2f : 1f, b, ba, 0);
-        qkv.qkvStep(x, c);
+        blocks.qkvStep(x, c);
         c.step.gatedDeltaRule(c.q3, c.k3, c.v3, c.gT, c.betaT, c.state, c.oT);
-        DeltaRuleGates.outputNorm(c.oT.data(), 0, wg == null ? null : c.gate, 0, oNorm, (float) cfg.normEps(), false,
-                c.onorm, 0, b * hv, vd);
-        for (int bi = 0; bi < b; bi++) Linear.gemv(wo, null, c.onorm, bi * cfg.valueDim(), y.data(), y.offset() + bi * hid);
-        c.tokens++;
+        blocks.outputStep(c, wg == null ? null : c.gate, y);
     }
 }

@@ -1,22 +1,44 @@
 package org.seqmix.layers;
 
+import java.util.Map;
+import org.seqmix.core.Rng;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Linear;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 import org.seqmix.kernels.conv.CausalConv1d;
+import org.seqmix.kernels.deltarule.DeltaRuleGates;
+import org.seqmix.kernels.deltarule.DeltaRuleOutput;
 
 /**
- * Pieces shared by the delta-rule layers: the q/k/v projections with their short causal convolutions (SiLU),
- * in whole-sequence and one-token forms, and the per-head output norm. Package-private.
+ * The frame every delta-rule layer (fla's gated_deltanet.py, kda.py, gdn2.py) shares around its gates and kernel:
+ * the input checks, the q/k/v projections with their short causal convolutions (SiLU), the per-head output norm
+ * {@code o_norm} and {@code o_proj}, and the cache update, in whole-sequence and one-token forms. Package-private.
  */
 final class GatedDeltaNetBlocks {
+    final int hidden, h, hv, kd, vd;
+    /** The kernels' scale K^-0.5. */
+    final float scale;
     final Tensor wq, wk, wv;
     /** [D, W] conv weights and [D] biases, or null without short conv / bias. */
     final Tensor cq, ck, cv, bq, bk, bv;
+    private final Tensor oNorm, wo;
+    private final float normEps;
+    private final boolean sigmoidGate;
 
-    GatedDeltaNetBlocks(Weights w, int hidden, int keyDim, int valueDim, boolean shortConv, int convSize, boolean convBias) {
+    /** {@code sigmoidGate}: o_norm gates with sigmoid (KDA, GDN-2), else with SiLU (Gated DeltaNet). */
+    GatedDeltaNetBlocks(Weights w, int hidden, int h, int hv, int kd, int vd, boolean shortConv, int convSize, boolean convBias,
+                        double normEps, boolean sigmoidGate) {
+        this.hidden = hidden;
+        this.h = h;
+        this.hv = hv;
+        this.kd = kd;
+        this.vd = vd;
+        this.scale = (float) (1 / Math.sqrt(kd));
+        this.normEps = (float) normEps;
+        this.sigmoidGate = sigmoidGate;
+        int keyDim = h * kd, valueDim = hv * vd;
         wq = w.get("q_proj.weight", keyDim, hidden);
         wk = w.get("k_proj.weight", keyDim, hidden);
         wv = w.get("v_proj.weight", valueDim, hidden);
@@ -30,27 +52,111 @@ final class GatedDeltaNetBlocks {
         } else {
             cq = ck = cv = bq = bk = bv = null;
         }
+        oNorm = w.get("o_norm.weight", vd);
+        wo = w.get("o_proj.weight", hidden, valueDim);
     }
 
-    /** Whole sequence: q, k, v {@code [B, T, D]}; new conv states go to {@code conv[0..2]} when a cache is given. */
-    Tensor[] qkv(Tensor x, GatedDeltaNetCache cache, Tensor[] conv) {
-        Tensor q = Linear.apply(x, wq, null), k = Linear.apply(x, wk, null), v = Linear.apply(x, wv, null);
-        if (cq == null) return new Tensor[] {silu(q), silu(k), silu(v)};
-        int b = x.dim(0);
-        if (cache != null) {
-            conv[0] = Tensor.zeros(b, cq.dim(0), cq.dim(1) - 1);
-            conv[1] = Tensor.zeros(b, ck.dim(0), ck.dim(1) - 1);
-            conv[2] = Tensor.zeros(b, cv.dim(0), cv.dim(1) - 1);
+    /** The checks the layers' Config records share. */
+    static void checkConfig(int hiddenSize, int headDim, int numHeads, int numVHeads, double expandV, boolean useShortConv, int convSize,
+                            double normEps, int chunkSize) {
+        Shapes.positive("hidden_size", hiddenSize);
+        Shapes.positive("head_dim", headDim);
+        Shapes.positive("num_heads", numHeads);
+        Shapes.positive("num_v_heads", numVHeads);
+        Shapes.divisible("num_v_heads", numVHeads, "num_heads", numHeads);
+        headVDim(headDim, expandV);
+        if (useShortConv) Shapes.positive("conv_size", convSize);
+        Shapes.require(normEps > 0 && Double.isFinite(normEps), "norm_eps: expected > 0, got " + normEps);
+        Shapes.positive("chunk_size", chunkSize);
+    }
+
+    /** Random q/k/v projections, U(-1/sqrt(hidden), 1/sqrt(hidden)). */
+    static void randomQkv(Map<String, Tensor> m, Rng r, int hidden, int keyDim, int valueDim) {
+        float s = (float) (1 / Math.sqrt(hidden));
+        m.put("q_proj.weight", uniform(r, s, keyDim, hidden));
+        m.put("k_proj.weight", uniform(r, s, keyDim, hidden));
+        m.put("v_proj.weight", uniform(r, s, valueDim, hidden));
+    }
+
+    /** Random short convolutions (when used), U(-1/sqrt(W), 1/sqrt(W)). */
+    static void randomConv(Map<String, Tensor> m, Rng r, int keyDim, int valueDim, boolean shortConv, int convSize, boolean convBias) {
+        if (!shortConv) return;
+        float cs = (float) (1 / Math.sqrt(convSize));
+        m.put("q_conv1d.weight", uniform(r, cs, keyDim, 1, convSize));
+        m.put("k_conv1d.weight", uniform(r, cs, keyDim, 1, convSize));
+        m.put("v_conv1d.weight", uniform(r, cs, valueDim, 1, convSize));
+        if (convBias) {
+            m.put("q_conv1d.bias", uniform(r, cs, keyDim));
+            m.put("k_conv1d.bias", uniform(r, cs, keyDim));
+            m.put("v_conv1d.bias", uniform(r, cs, valueDim));
         }
-        return new Tensor[] {
-            CausalConv1d.forward(q, cq, bq, true, cache == null ? null : cache.convQ, cache == null ? null : conv[0]),
-            CausalConv1d.forward(k, ck, bk, true, cache == null ? null : cache.convK, cache == null ? null : conv[1]),
-            CausalConv1d.forward(v, cv, bv, true, cache == null ? null : cache.convV, cache == null ? null : conv[2])};
+    }
+
+    /** Unit o_norm and a random o_proj. */
+    static void randomOutput(Map<String, Tensor> m, Rng r, int hidden, int headVDim, int valueDim) {
+        m.put("o_norm.weight", Tensor.full(1f, headVDim));
+        m.put("o_proj.weight", uniform(r, (float) (1 / Math.sqrt(valueDim)), hidden, valueDim));
+    }
+
+    static Tensor uniform(Rng r, float bound, int... shape) {
+        return r.uniform(-bound, bound, shape);
+    }
+
+    /** A cache for {@code layer}: {@code channelGate} for a per-channel decay, {@code lowRankDim} its f/g_proj scratch. */
+    GatedDeltaNetCache newCache(Object layer, int batch, boolean channelGate, int lowRankDim) {
+        Shapes.positive("batch", batch);
+        return new GatedDeltaNetCache(layer, batch, h, hv, kd, vd, cq == null ? 0 : cq.dim(1), cq != null, channelGate, lowRankDim, scale);
+    }
+
+    /** Checks x {@code [B, T, hidden]} (finite) and the cache; returns x contiguous. */
+    Tensor checkSequence(Tensor x, MixerCache cache, Object layer) {
+        Shapes.checkRank("x", x, 3, "B, T, hidden");
+        Shapes.checkNamed("x", x, "B, T, hidden", Shapes.ANY, Shapes.ANY, hidden);
+        int b = Shapes.positive("B", x.dim(0));
+        Shapes.positive("T", x.dim(1));
+        if (cache != null) GatedDeltaNetCache.of(cache, layer, b);
+        x = x.contiguous();
+        Shapes.allFinite("x", x);
+        return x;
+    }
+
+    /** Checks a step's x and y {@code [B, hidden]} (contiguous, finite x) against the cache; allocation-free. */
+    GatedDeltaNetCache checkStep(Tensor x, MixerCache cache, Object layer, Tensor y) {
+        Shapes.require(cache != null, "cache: step needs a cache from newCache");
+        GatedDeltaNetCache c = GatedDeltaNetCache.of(cache, layer, cache.batch());
+        int b = c.batch;
+        if (x == null || x.rank() != 2 || x.dim(0) != b || x.dim(1) != hidden) Shapes.checkNamed("x", x, "B, hidden", b, hidden);
+        if (y == null || y.rank() != 2 || y.dim(0) != b || y.dim(1) != hidden) Shapes.checkNamed("y", y, "B, hidden", b, hidden);
+        Shapes.require(x.isContiguous() && y.isContiguous(), "x, y: expected contiguous tensors");
+        Shapes.require(x.data() != y.data(), "y: may not share storage with x");
+        Shapes.allFinite("x", x);
+        return c;
+    }
+
+    /** Whole sequence: q, k {@code [B, T, H, K]}, v {@code [B, T, HV, V]}; new conv states go to {@code conv[0..2]} with a cache. */
+    Tensor[] qkv(Tensor x, GatedDeltaNetCache cache, Tensor[] conv) {
+        int b = x.dim(0), t = x.dim(1);
+        Tensor q = Linear.apply(x, wq, null), k = Linear.apply(x, wk, null), v = Linear.apply(x, wv, null);
+        if (cq == null) {
+            q = silu(q);
+            k = silu(k);
+            v = silu(v);
+        } else {
+            if (cache != null) {
+                conv[0] = Tensor.zeros(b, cq.dim(0), cq.dim(1) - 1);
+                conv[1] = Tensor.zeros(b, ck.dim(0), ck.dim(1) - 1);
+                conv[2] = Tensor.zeros(b, cv.dim(0), cv.dim(1) - 1);
+            }
+            q = CausalConv1d.forward(q, cq, bq, true, cache == null ? null : cache.convQ, cache == null ? null : conv[0]);
+            k = CausalConv1d.forward(k, ck, bk, true, cache == null ? null : cache.convK, cache == null ? null : conv[1]);
+            v = CausalConv1d.forward(v, cv, bv, true, cache == null ? null : cache.convV, cache == null ? null : conv[2]);
+        }
+        return new Tensor[] {q.reshape(b, t, h, kd), k.reshape(b, t, h, kd), v.reshape(b, t, hv, vd)};
     }
 
     /** One token: x {@code [B, hidden]} (contiguous) into {@code c.qT, c.kT, c.vT}; rolls the conv states. */
     void qkvStep(Tensor x, GatedDeltaNetCache c) {
-        int b = x.dim(0), hidden = x.dim(1);
+        int b = x.dim(0);
         float[] xa = x.data();
         for (int bi = 0; bi < b; bi++) {
             int xo = x.offset() + bi * hidden;
@@ -76,37 +182,53 @@ final class GatedDeltaNetBlocks {
         return t;
     }
 
-    /** Rejects NaN/Inf in x (before anything is touched: a NaN would otherwise fail deep in the kernel). */
-    static void checkFinite(String name, Tensor x) {
-        Shapes.allFinite(name, x);
+    /**
+     * Whole sequence: {@code o_proj(o_norm(o, gate))} {@code [B, T, hidden]} from the kernel's output, then the cache
+     * (when given) takes the final state and the new conv states.
+     */
+    Tensor output(DeltaRuleOutput out, Tensor gate, GatedDeltaNetCache c, Tensor[] conv) {
+        int b = out.o().dim(0), t = out.o().dim(1);
+        Tensor on = Tensor.zeros(b, t, hv * vd);
+        DeltaRuleGates.outputNorm(out.o().data(), 0, gate == null ? null : gate.data(), 0, oNorm, normEps, sigmoidGate,
+                on.data(), 0, b * t * hv, vd);
+        Tensor y = Linear.apply(on, wo, null);
+        if (c != null) {
+            out.finalState().copyInto(c.state);
+            if (conv[0] != null) {
+                conv[0].copyInto(c.convQ);
+                conv[1].copyInto(c.convK);
+                conv[2].copyInto(c.convV);
+            }
+            c.tokens += t;
+        }
+        return y;
     }
 
-    /** Validates a step call's x [B, hidden] / y [B, hidden], both contiguous, allocating only on failure. */
-    static void checkStep(Tensor x, Tensor y, int b, int hidden) {
-        if (x == null || x.rank() != 2 || x.dim(1) != hidden) Shapes.checkNamed("x", x, "B, hidden", Shapes.ANY, hidden);
-        if (y == null || y.rank() != 2 || y.dim(0) != b || y.dim(1) != hidden) Shapes.checkNamed("y", y, "B, hidden", b, hidden);
-        Shapes.require(x.isContiguous() && y.isContiguous(), "x, y: expected contiguous tensors");
-        Shapes.require(x.data() != y.data(), "y: may not share storage with x");
+    /** One token: {@code o_proj(o_norm(c.oT, gate))} into y {@code [B, hidden]}; counts the token. */
+    void outputStep(GatedDeltaNetCache c, float[] gate, Tensor y) {
+        DeltaRuleGates.outputNorm(c.oT.data(), 0, gate, 0, oNorm, normEps, sigmoidGate, c.onorm, 0, c.batch * hv, vd);
+        for (int bi = 0; bi < c.batch; bi++) Linear.gemv(wo, null, c.onorm, bi * hv * vd, y.data(), y.offset() + bi * hidden);
+        c.tokens++;
     }
 
     /** Reads config keys: fails on keys the layer does not know. */
-    static void checkKeys(java.util.Map<String, Object> cfg, java.util.Set<String> known, String layer) {
+    static void checkKeys(Map<String, Object> cfg, java.util.Set<String> known, String layer) {
         for (String k : cfg.keySet()) {
             if (!known.contains(k)) throw new IllegalArgumentException(layer + " config: unsupported key '" + k + "' (known: " + known + ")");
         }
     }
 
-    static int intOr(java.util.Map<String, Object> cfg, String k, int d) {
+    static int intOr(Map<String, Object> cfg, String k, int d) {
         Object o = cfg.get(k);
         return o == null ? d : ((Number) o).intValue();
     }
 
-    static double doubleOr(java.util.Map<String, Object> cfg, String k, double d) {
+    static double doubleOr(Map<String, Object> cfg, String k, double d) {
         Object o = cfg.get(k);
         return o == null ? d : ((Number) o).doubleValue();
     }
 
-    static boolean boolOr(java.util.Map<String, Object> cfg, String k, boolean d) {
+    static boolean boolOr(Map<String, Object> cfg, String k, boolean d) {
         Object o = cfg.get(k);
         return o == null ? d : (Boolean) o;
     }

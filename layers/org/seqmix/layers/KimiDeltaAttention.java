@@ -5,9 +5,7 @@ import java.util.Set;
 import org.seqmix.core.Rng;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
-import org.seqmix.kernels.Linear;
 import org.seqmix.kernels.deltarule.DeltaRule;
-import org.seqmix.kernels.deltarule.DeltaRuleGates;
 import org.seqmix.kernels.deltarule.DeltaRuleOutput;
 
 /**
@@ -22,17 +20,9 @@ public final class KimiDeltaAttention implements SequenceMixer {
                          boolean useShortConv, boolean convBias, boolean allowNegEigval, Double lowerBound, double normEps,
                          int chunkSize) {
         public Config {
-            Shapes.positive("hidden_size", hiddenSize);
-            Shapes.positive("head_dim", headDim);
-            Shapes.positive("num_heads", numHeads);
-            Shapes.positive("num_v_heads", numVHeads);
-            Shapes.divisible("num_v_heads", numVHeads, "num_heads", numHeads);
-            GatedDeltaNetBlocks.headVDim(headDim, expandV);
-            if (useShortConv) Shapes.positive("conv_size", convSize);
+            GatedDeltaNetBlocks.checkConfig(hiddenSize, headDim, numHeads, numVHeads, expandV, useShortConv, convSize, normEps, chunkSize);
             Shapes.require(lowerBound == null || (lowerBound < 0 && Double.isFinite(lowerBound)),
                     "lower_bound: expected a negative number or null, got " + lowerBound);
-            Shapes.require(normEps > 0 && Double.isFinite(normEps), "norm_eps: expected > 0, got " + normEps);
-            Shapes.positive("chunk_size", chunkSize);
         }
 
         public int headVDim() { return GatedDeltaNetBlocks.headVDim(headDim, expandV); }
@@ -56,35 +46,15 @@ public final class KimiDeltaAttention implements SequenceMixer {
     }
 
     private final Config cfg;
-    private final GatedDeltaNetBlocks qkv;
-    private final Tensor dtBias, f0, f1, wb, g0, g1, g1b, oNorm, wo;
-    private final float[] expA;
-    private final int h, hv, kd, vd, rank;
+    private final GatedDeltaNetBlocks blocks;
+    private final KdaGates gates;
 
     private KimiDeltaAttention(Config cfg, Weights w) {
         this.cfg = cfg;
-        h = cfg.numHeads();
-        hv = cfg.numVHeads();
-        kd = cfg.headDim();
-        vd = cfg.headVDim();
-        rank = vd;
-        int hid = cfg.hiddenSize(), kdim = cfg.keyDim(), vdim = cfg.valueDim();
-        qkv = new GatedDeltaNetBlocks(w, hid, kdim, vdim, cfg.useShortConv(), cfg.convSize(), cfg.convBias());
-        Tensor aLog = w.get("A_log", h);
-        dtBias = w.get("dt_bias", kdim);
-        f0 = w.get("f_proj.0.weight", rank, hid);
-        f1 = w.get("f_proj.1.weight", kdim, rank);
-        wb = w.get("b_proj.weight", h, hid);
-        g0 = w.get("g_proj.0.weight", rank, hid);
-        g1 = w.get("g_proj.1.weight", vdim, rank);
-        g1b = w.get("g_proj.1.bias", vdim);
-        oNorm = w.get("o_norm.weight", vd);
-        // a non-finite decay parameter would make g NaN and fail a step after its conv states rolled
-        Shapes.allFinite("A_log", aLog);
-        Shapes.allFinite("dt_bias", dtBias);
-        wo = w.get("o_proj.weight", hid, vdim);
-        expA = new float[h];
-        for (int i = 0; i < h; i++) expA[i] = (float) Math.exp(aLog.get(i));
+        blocks = new GatedDeltaNetBlocks(w, cfg.hiddenSize(), cfg.numHeads(), cfg.numVHeads(), cfg.headDim(), cfg.headVDim(),
+                cfg.useShortConv(), cfg.convSize(), cfg.convBias(), cfg.normEps(), true);
+        gates = new KdaGates(w, cfg.hiddenSize(), cfg.numHeads(), cfg.numVHeads(), cfg.headDim(), cfg.headVDim(), cfg.lowerBound(),
+                cfg.allowNegEigval(), false);
     }
 
     public static KimiDeltaAttention fromWeights(Config cfg, Weights w) {
@@ -93,35 +63,11 @@ public final class KimiDeltaAttention implements SequenceMixer {
 
     public static KimiDeltaAttention random(Config c, long seed) {
         Rng r = new Rng(seed);
-        int hid = c.hiddenSize(), kdim = c.keyDim(), vdim = c.valueDim(), rk = c.headVDim(), w = c.convSize();
-        float s = (float) (1 / Math.sqrt(hid)), sr = (float) (1 / Math.sqrt(rk));
         Map<String, Tensor> m = new java.util.HashMap<>();
-        m.put("q_proj.weight", GatedDeltaNet.uniform(r, s, kdim, hid));
-        m.put("k_proj.weight", GatedDeltaNet.uniform(r, s, kdim, hid));
-        m.put("v_proj.weight", GatedDeltaNet.uniform(r, s, vdim, hid));
-        if (c.useShortConv()) {
-            float cs = (float) (1 / Math.sqrt(w));
-            m.put("q_conv1d.weight", GatedDeltaNet.uniform(r, cs, kdim, 1, w));
-            m.put("k_conv1d.weight", GatedDeltaNet.uniform(r, cs, kdim, 1, w));
-            m.put("v_conv1d.weight", GatedDeltaNet.uniform(r, cs, vdim, 1, w));
-            if (c.convBias()) {
-                m.put("q_conv1d.bias", GatedDeltaNet.uniform(r, cs, kdim));
-                m.put("k_conv1d.bias", GatedDeltaNet.uniform(r, cs, kdim));
-                m.put("v_conv1d.bias", GatedDeltaNet.uniform(r, cs, vdim));
-            }
-        }
-        m.put("f_proj.0.weight", GatedDeltaNet.uniform(r, s, rk, hid));
-        m.put("f_proj.1.weight", GatedDeltaNet.uniform(r, sr, kdim, rk));
-        m.put("b_proj.weight", GatedDeltaNet.uniform(r, s, c.numHeads(), hid));
-        Tensor aLog = Tensor.zeros(c.numHeads());
-        for (int i = 0; i < c.numHeads(); i++) aLog.set((float) Math.log(1 + 15 * r.nextDouble()), i);
-        m.put("A_log", aLog);
-        m.put("dt_bias", Tensor.zeros(kdim));
-        m.put("g_proj.0.weight", GatedDeltaNet.uniform(r, s, rk, hid));
-        m.put("g_proj.1.weight", GatedDeltaNet.uniform(r, sr, vdim, rk));
-        m.put("g_proj.1.bias", GatedDeltaNet.uniform(r, sr, vdim));
-        m.put("o_norm.weight", Tensor.full(1f, c.headVDim()));
-        m.put("o_proj.weight", GatedDeltaNet.uniform(r, (float) (1 / Math.sqrt(vdim)), hid, vdim));
+        GatedDeltaNetBlocks.randomQkv(m, r, c.hiddenSize(), c.keyDim(), c.valueDim());
+        GatedDeltaNetBlocks.randomConv(m, r, c.keyDim(), c.valueDim(), c.useShortConv(), c.convSize(), c.convBias());
+        KdaGates.random(m, r, c.hiddenSize(), c.numHeads(), c.keyDim(), c.valueDim(), c.headVDim(), false);
+        GatedDeltaNetBlocks.randomOutput(m, r, c.hiddenSize(), c.headVDim(), c.valueDim());
         return new KimiDeltaAttention(c, new Weights(m));
     }
 
@@ -140,77 +86,26 @@ public final class KimiDeltaAttention implements SequenceMixer {
 
     @Override
     public GatedDeltaNetCache newCache(int batch) {
-        Shapes.positive("batch", batch);
-        return new GatedDeltaNetCache(this, batch, h, hv, kd, vd, cfg.convSize(), cfg.useShortConv(), true, rank,
-                (float) (1 / Math.sqrt(kd)));
-    }
-
-    /** Channel gates of {@code rows} token rows: f [rows, key_dim] into g [rows, HV, K]. */
-    private void gate(float[] f, int fo, float[] g, int go, int rows) {
-        Double lb = cfg.lowerBound();
-        DeltaRuleGates.kdaGate(f, fo, expA, dtBias.data(), dtBias.offset(), h, hv, kd, lb != null, lb == null ? 0f : lb.floatValue(), rows, g, go);
+        return blocks.newCache(this, batch, true, cfg.headVDim());
     }
 
     @Override
     public Tensor forward(Tensor x, MixerCache cache) {
-        Shapes.checkRank("x", x, 3, "B, T, hidden");
-        Shapes.checkNamed("x", x, "B, T, hidden", Shapes.ANY, Shapes.ANY, cfg.hiddenSize());
-        int b = Shapes.positive("B", x.dim(0)), t = Shapes.positive("T", x.dim(1));
-        GatedDeltaNetCache c = cache == null ? null : GatedDeltaNetCache.of(cache, this, b);
-        x = x.contiguous();
-        GatedDeltaNetBlocks.checkFinite("x", x);
+        x = blocks.checkSequence(x, cache, this);
+        GatedDeltaNetCache c = (GatedDeltaNetCache) cache;
         Tensor[] conv = new Tensor[3];
-        Tensor[] qkvT = qkv.qkv(x, c, conv);
-        Tensor q = qkvT[0].reshape(b, t, h, kd), k = qkvT[1].reshape(b, t, h, kd), v = qkvT[2].reshape(b, t, hv, vd);
-        Tensor f = Linear.apply(Linear.apply(x, f0, null), f1, null);
-        Tensor g = Tensor.zeros(b, t, hv, kd);
-        int rows = b * t;
-        gate(f.data(), 0, g.data(), 0, rows);
-        Tensor bh = Linear.apply(x, wb, null);
-        Tensor beta = Tensor.zeros(b, t, hv);
-        DeltaRuleGates.sigmoidHeads(bh.data(), 0, h, hv, 1, cfg.allowNegEigval() ? 2f : 1f, rows, beta.data(), 0);
-        DeltaRuleOutput out = DeltaRule.kda(q, k, v, g, beta, (float) (1 / Math.sqrt(kd)),
+        Tensor[] qkv = blocks.qkv(x, c, conv);
+        DeltaRuleOutput out = DeltaRule.kda(qkv[0], qkv[1], qkv[2], gates.decay(x), gates.beta(x), blocks.scale,
                 c == null ? null : c.state, c != null, null, true, cfg.chunkSize());
-        Tensor gate = Linear.apply(Linear.apply(x, g0, null), g1, g1b);
-        Tensor on = Tensor.zeros(b, t, cfg.valueDim());
-        DeltaRuleGates.outputNorm(out.o().data(), 0, gate.data(), 0, oNorm, (float) cfg.normEps(), true, on.data(), 0, rows * hv, vd);
-        Tensor y = Linear.apply(on, wo, null);
-        if (c != null) {
-            out.finalState().copyInto(c.state);
-            if (conv[0] != null) {
-                conv[0].copyInto(c.convQ);
-                conv[1].copyInto(c.convK);
-                conv[2].copyInto(c.convV);
-            }
-            c.tokens += t;
-        }
-        return y;
+        return blocks.output(out, gates.outputGate(x), c, conv);
     }
 
     @Override
     public void step(Tensor x, MixerCache cache, Tensor y) {
-        Shapes.require(cache != null, "cache: step needs a cache from newCache");
-        GatedDeltaNetCache c = GatedDeltaNetCache.of(cache, this, cache.batch());
-        int b = c.batch, hid = cfg.hiddenSize(), kdim = cfg.keyDim(), vdim = cfg.valueDim();
-        GatedDeltaNetBlocks.checkStep(x, y, b, hid);
-        if (x.dim(0) != b) Shapes.checkNamed("x", x, "B, hidden", b, hid);
-        GatedDeltaNetBlocks.checkFinite("x", x);
-        float[] xa = x.data(), ba = c.betaT.data();
-        float betaMul = cfg.allowNegEigval() ? 2f : 1f;
-        for (int bi = 0; bi < b; bi++) {
-            int xo = x.offset() + bi * hid;
-            Linear.gemv(f0, null, xa, xo, c.lowRank, bi * rank);
-            Linear.gemv(f1, null, c.lowRank, bi * rank, c.gh, bi * kdim);
-            Linear.gemv(wb, null, xa, xo, c.bh, bi * h);
-            Linear.gemv(g0, null, xa, xo, c.lowRank, bi * rank);
-            Linear.gemv(g1, g1b, c.lowRank, bi * rank, c.gate, bi * vdim);
-        }
-        gate(c.gh, 0, c.gT.data(), 0, b);
-        DeltaRuleGates.sigmoidHeads(c.bh, 0, h, hv, 1, betaMul, b, ba, 0);
-        qkv.qkvStep(x, c);
+        GatedDeltaNetCache c = blocks.checkStep(x, cache, this, y);
+        gates.step(x, c);
+        blocks.qkvStep(x, c);
         c.step.kda(c.q3, c.k3, c.v3, c.gT, c.betaT, c.state, c.oT);
-        DeltaRuleGates.outputNorm(c.oT.data(), 0, c.gate, 0, oNorm, (float) cfg.normEps(), true, c.onorm, 0, b * hv, vd);
-        for (int bi = 0; bi < b; bi++) Linear.gemv(wo, null, c.onorm, bi * vdim, y.data(), y.offset() + bi * hid);
-        c.tokens++;
+        blocks.outputStep(c, c.gate, y);
     }
 }
