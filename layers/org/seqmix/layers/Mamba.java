@@ -7,7 +7,6 @@ import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Linear;
 import org.seqmix.kernels.conv.CausalConv1d;
-import org.seqmix.kernels.mamba.Checks;
 import org.seqmix.kernels.mamba.SelectiveScan;
 
 /**
@@ -63,10 +62,7 @@ public final class Mamba implements SequenceMixer {
         this.xProjW = xProjW;
         this.dtProjW = dtProjW;
         this.dtProjB = dtProjB;
-        Shapes.allFinite("A_log", aLog);
-        float[] av = aLog.toArray();
-        for (int i = 0; i < av.length; i++) av[i] = (float) -Math.exp(av[i]);
-        this.a = Tensor.of(av, cfg.dInner(), cfg.dState());
+        this.a = MambaBlocks.negExp(aLog, cfg.dInner(), cfg.dState());
         this.d = d;
         this.outProjW = outProjW;
         this.outProjB = outProjB;
@@ -77,16 +73,16 @@ public final class Mamba implements SequenceMixer {
         int dInner = cfg.dInner(), n = cfg.dState(), r = cfg.dtRank();
         return new Mamba(cfg,
                 w.get("in_proj.weight", 2 * dInner, cfg.dModel()),
-                cfg.bias() ? w.get("in_proj.bias", 2 * dInner) : Mamba2.absent(w, "in_proj.bias", "bias"),
+                cfg.bias() ? w.get("in_proj.bias", 2 * dInner) : MambaBlocks.absent(w, "in_proj.bias", "bias"),
                 w.get("conv1d.weight", dInner, 1, cfg.dConv()),
-                cfg.convBias() ? w.get("conv1d.bias", dInner) : Mamba2.absent(w, "conv1d.bias", "conv_bias"),
+                cfg.convBias() ? w.get("conv1d.bias", dInner) : MambaBlocks.absent(w, "conv1d.bias", "conv_bias"),
                 w.get("x_proj.weight", r + 2 * n, dInner),
                 w.get("dt_proj.weight", dInner, r),
                 w.get("dt_proj.bias", dInner),
                 w.get("A_log", dInner, n),
                 w.get("D", dInner),
                 w.get("out_proj.weight", cfg.dModel(), dInner),
-                cfg.bias() ? w.get("out_proj.bias", cfg.dModel()) : Mamba2.absent(w, "out_proj.bias", "bias"));
+                cfg.bias() ? w.get("out_proj.bias", cfg.dModel()) : MambaBlocks.absent(w, "out_proj.bias", "bias"));
     }
 
     /** Random weights with mamba_ssm's initialisation (S4D-real A = -(1..N), dt in [1e-3, 1e-1]). */
@@ -95,11 +91,7 @@ public final class Mamba implements SequenceMixer {
         int dInner = cfg.dInner(), n = cfg.dState(), r = cfg.dtRank();
         Tensor aLog = Tensor.zeros(dInner, n);
         for (int i = 0; i < dInner; i++) for (int k = 0; k < n; k++) aLog.set((float) Math.log(k + 1), i, k);
-        Tensor dtBias = Tensor.zeros(dInner);
-        for (int i = 0; i < dInner; i++) {
-            double dt = Math.max(Math.exp(Math.log(1e-3) + rng.nextDouble() * (Math.log(1e-1) - Math.log(1e-3))), 1e-4);
-            dtBias.data()[i] = (float) (dt + Math.log(-Math.expm1(-dt)));
-        }
+        Tensor dtBias = MambaBlocks.randomDtBias(rng, dInner);
         float dtStd = (float) (1.0 / Math.sqrt(r));
         float cb = (float) (1.0 / Math.sqrt(cfg.dConv()));
         return new Mamba(cfg, rng.linear(2 * dInner, cfg.dModel()), cfg.bias() ? rng.uniform(-0.1f, 0.1f, 2 * dInner) : null,
@@ -120,20 +112,13 @@ public final class Mamba implements SequenceMixer {
     @Override public MambaCache newCache(int batch) { return new MambaCache(cfg, Shapes.positive("batch", batch)); }
 
     private MambaCache checkCache(MixerCache cache, int batch) {
-        if (cache == null) return null;
-        if (!(cache instanceof MambaCache c) || c.ssm.dim(1) != cfg.dInner() || c.ssm.dim(2) != cfg.dState()
-                || c.conv.dim(2) != cfg.dConv() - 1 || c.xdbl.dim(1) != cfg.dtRank() + 2 * cfg.dState()) {
-            throw new IllegalArgumentException("cache: expected a MambaCache from this layer's newCache, got " + cache);
-        }
-        if (c.batch != batch) throw new IllegalArgumentException("cache: expected batch " + batch + " (B of x), got a cache for batch " + c.batch);
-        return c;
+        return ConvSsmCache.check(cache, MambaCache.class, cache instanceof MambaCache c && c.fits(cfg), batch);
     }
 
     @Override
     public Tensor forward(Tensor x, MixerCache cache) {
-        Shapes.checkRank("x", x, 3, "B, T, d_model");
-        Shapes.checkNamed("x", x, "B, T, d_model", Shapes.ANY, Shapes.ANY, cfg.dModel());
-        int b = Shapes.positive("B (batch)", x.dim(0)), t = Shapes.positive("T (tokens)", x.dim(1));
+        MambaBlocks.checkSequence(x, cfg.dModel());
+        int b = x.dim(0), t = x.dim(1);
         MambaCache c = checkCache(cache, b);
         int dInner = cfg.dInner(), n = cfg.dState(), r = cfg.dtRank();
         Tensor xz = Linear.apply(x, inProjW, inProjB);
@@ -144,21 +129,14 @@ public final class Mamba implements SequenceMixer {
         SelectiveScan.Result res = SelectiveScan.scan(xc, dt, a, xdbl.slice(2, r, r + n), xdbl.slice(2, r + n, r + 2 * n), d,
                 xz.slice(2, dInner, 2 * dInner), dtProjB, true, c == null ? null : c.ssm, c != null);
         Tensor out = Linear.apply(res.y(), outProjW, outProjB);
-        if (c != null) {
-            convFinal.copyInto(c.conv);
-            res.lastState().copyInto(c.ssm);
-            c.tokens += t;
-        }
+        if (c != null) c.advance(convFinal, res.lastState(), t);
         return out;
     }
 
     @Override
     public void step(Tensor x, MixerCache cache, Tensor y) {
-        Shapes.checkRank("x", x, 2, "B, d_model");
+        MambaBlocks.checkStep(x, y, cfg.dModel());
         int b = x.dim(0);
-        Shapes.checkNamed("x", x, "B, d_model", b, cfg.dModel());
-        Shapes.checkNamed("y", y, "B, d_model", b, cfg.dModel());
-        Shapes.require(x.stride(1) == 1 && y.stride(1) == 1, "x, y: expected stride 1 on the d_model axis");
         MambaCache c = checkCache(cache, b);
         Shapes.require(c != null, "cache: expected a MambaCache, got null");
         int dInner = cfg.dInner(), r = cfg.dtRank(), w = r + 2 * cfg.dState();

@@ -9,7 +9,6 @@ import org.seqmix.kernels.Linear;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 import org.seqmix.kernels.conv.CausalConv1d;
-import org.seqmix.kernels.mamba.Checks;
 import org.seqmix.kernels.mamba.Mamba2Ssd;
 import org.seqmix.kernels.mamba.SelectiveStateUpdate;
 
@@ -87,10 +86,7 @@ public final class Mamba2 implements SequenceMixer {
         this.convW = convW.reshape(cfg.convDim(), cfg.dConv());
         this.convB = convB;
         this.dtBias = dtBias;
-        Shapes.allFinite("A_log", aLog);
-        float[] av = aLog.toArray();
-        for (int i = 0; i < av.length; i++) av[i] = (float) -Math.exp(av[i]);
-        this.a = Tensor.of(av, cfg.nheads());
+        this.a = MambaBlocks.negExp(aLog, cfg.nheads());
         this.d = cfg.dHasHdim() ? d.reshape(cfg.nheads(), cfg.headdim()) : d;
         this.normW = normW;
         this.outProjW = outProjW;
@@ -102,20 +98,15 @@ public final class Mamba2 implements SequenceMixer {
         int h = cfg.nheads(), dInner = cfg.dInner();
         return new Mamba2(cfg,
                 w.get("in_proj.weight", cfg.dInProj(), cfg.dModel()),
-                cfg.bias() ? w.get("in_proj.bias", cfg.dInProj()) : absent(w, "in_proj.bias", "bias"),
+                cfg.bias() ? w.get("in_proj.bias", cfg.dInProj()) : MambaBlocks.absent(w, "in_proj.bias", "bias"),
                 w.get("conv1d.weight", cfg.convDim(), 1, cfg.dConv()),
-                cfg.convBias() ? w.get("conv1d.bias", cfg.convDim()) : absent(w, "conv1d.bias", "conv_bias"),
+                cfg.convBias() ? w.get("conv1d.bias", cfg.convDim()) : MambaBlocks.absent(w, "conv1d.bias", "conv_bias"),
                 w.get("dt_bias", h),
                 w.get("A_log", h),
                 w.get("D", cfg.dHasHdim() ? dInner : h),
                 cfg.rmsnorm() ? w.get("norm.weight", dInner) : null,
                 w.get("out_proj.weight", cfg.dModel(), dInner),
-                cfg.bias() ? w.get("out_proj.bias", cfg.dModel()) : absent(w, "out_proj.bias", "bias"));
-    }
-
-    static Tensor absent(Weights w, String name, String key) {
-        Shapes.require(!w.has(name), "weights: '" + name + "' is present but config " + key + " = false");
-        return null;
+                cfg.bias() ? w.get("out_proj.bias", cfg.dModel()) : MambaBlocks.absent(w, "out_proj.bias", "bias"));
     }
 
     /** Random weights with mamba_ssm's initialisation ranges (A in [1, 16], dt in [1e-3, 1e-1]). */
@@ -125,12 +116,7 @@ public final class Mamba2 implements SequenceMixer {
         Tensor aLog = rng.uniform(1f, 16f, h);
         float[] al = aLog.data();
         for (int i = 0; i < h; i++) al[i] = (float) Math.log(al[i]);
-        Tensor dtBias = Tensor.zeros(h);
-        for (int i = 0; i < h; i++) {
-            double dt = Math.exp(Math.log(1e-3) + rng.nextDouble() * (Math.log(1e-1) - Math.log(1e-3)));
-            dt = Math.max(dt, 1e-4);
-            dtBias.data()[i] = (float) (dt + Math.log(-Math.expm1(-dt))); // inverse softplus
-        }
+        Tensor dtBias = MambaBlocks.randomDtBias(rng, h);
         float cb = (float) (1.0 / Math.sqrt(cfg.dConv()));
         return new Mamba2(cfg, rng.linear(cfg.dInProj(), cfg.dModel()), cfg.bias() ? rng.uniform(-0.1f, 0.1f, cfg.dInProj()) : null,
                 rng.uniform(-cb, cb, cfg.convDim(), 1, cfg.dConv()), cfg.convBias() ? rng.uniform(-cb, cb, cfg.convDim()) : null,
@@ -150,20 +136,13 @@ public final class Mamba2 implements SequenceMixer {
     @Override public Mamba2Cache newCache(int batch) { return new Mamba2Cache(cfg, Shapes.positive("batch", batch)); }
 
     private Mamba2Cache checkCache(MixerCache cache, int batch) {
-        if (cache == null) return null;
-        if (!(cache instanceof Mamba2Cache c) || c.conv.dim(1) != cfg.convDim() || c.ssm.dim(1) != cfg.nheads()
-                || c.ssm.dim(2) != cfg.headdim() || c.ssm.dim(3) != cfg.dState() || c.conv.dim(2) != cfg.dConv() - 1) {
-            throw new IllegalArgumentException("cache: expected a Mamba2Cache from this layer's newCache, got " + cache);
-        }
-        if (c.batch != batch) throw new IllegalArgumentException("cache: expected batch " + batch + " (B of x), got a cache for batch " + c.batch);
-        return c;
+        return ConvSsmCache.check(cache, Mamba2Cache.class, cache instanceof Mamba2Cache c && c.fits(cfg), batch);
     }
 
     @Override
     public Tensor forward(Tensor x, MixerCache cache) {
-        Shapes.checkRank("x", x, 3, "B, T, d_model");
-        Shapes.checkNamed("x", x, "B, T, d_model", Shapes.ANY, Shapes.ANY, cfg.dModel());
-        int b = Shapes.positive("B (batch)", x.dim(0)), t = Shapes.positive("T (tokens)", x.dim(1));
+        MambaBlocks.checkSequence(x, cfg.dModel());
+        int b = x.dim(0), t = x.dim(1);
         Mamba2Cache c = checkCache(cache, b);
         int dInner = cfg.dInner(), h = cfg.nheads(), p = cfg.headdim(), g = cfg.ngroups(), n = cfg.dState(), convDim = cfg.convDim();
         Tensor zxbcdt = Linear.apply(x, inProjW, inProjB);
@@ -185,11 +164,7 @@ public final class Mamba2 implements SequenceMixer {
             for (int row = 0; row < b * t; row++) gatedNorm(y.data(), row * dInner, zc.data(), zc.offset() + row * dInner, gate, y.data(), row * dInner);
         }
         Tensor out = Linear.apply(y, outProjW, outProjB);
-        if (c != null) {
-            convFinal.copyInto(c.conv);
-            r.finalState().copyInto(c.ssm);
-            c.tokens += t;
-        }
+        if (c != null) c.advance(convFinal, r.finalState(), t);
         return out;
     }
 
@@ -214,11 +189,8 @@ public final class Mamba2 implements SequenceMixer {
 
     @Override
     public void step(Tensor x, MixerCache cache, Tensor y) {
-        Shapes.checkRank("x", x, 2, "B, d_model");
+        MambaBlocks.checkStep(x, y, cfg.dModel());
         int b = x.dim(0);
-        Shapes.checkNamed("x", x, "B, d_model", b, cfg.dModel());
-        Shapes.checkNamed("y", y, "B, d_model", b, cfg.dModel());
-        Shapes.require(x.stride(1) == 1 && y.stride(1) == 1, "x, y: expected stride 1 on the d_model axis");
         Mamba2Cache c = checkCache(cache, b);
         Shapes.require(c != null, "cache: expected a Mamba2Cache, got null");
         int dInner = cfg.dInner(), convDim = cfg.convDim(), dIn = cfg.dInProj();

@@ -6,20 +6,15 @@ import org.seqmix.core.Tensor;
  * Decoding state of a {@link Mamba2} layer: the conv state {@code [B, conv_dim, d_conv-1]} over xBC and the SSM
  * state {@code [B, H, P, N]}, plus the per-token scratch the allocation-free step writes into.
  */
-public final class Mamba2Cache implements MixerCache {
-    final int batch;
-    final Tensor conv, ssm;
-    long tokens;
+public final class Mamba2Cache extends ConvSsmCache {
     // step scratch and fixed views into it (created once here so step allocates nothing)
     final Tensor zxbcdt, xbcIn, xbcOut, x, b, c, dt, z, y;
     final float[] normed, gate;
 
     Mamba2Cache(Mamba2.Config cfg, int batch) {
-        this.batch = batch;
+        super(batch, Tensor.zeros(batch, cfg.convDim(), cfg.dConv() - 1), Tensor.zeros(batch, cfg.nheads(), cfg.headdim(), cfg.dState()));
         int dInner = cfg.dInner(), h = cfg.nheads(), p = cfg.headdim(), g = cfg.ngroups(), n = cfg.dState();
         int convDim = cfg.convDim(), dIn = cfg.dInProj();
-        conv = Tensor.zeros(batch, convDim, cfg.dConv() - 1);
-        ssm = Tensor.zeros(batch, h, p, n);
         zxbcdt = Tensor.zeros(batch, dIn);
         xbcIn = Tensor.zeros(batch, convDim);
         xbcOut = Tensor.zeros(batch, convDim);
@@ -34,20 +29,9 @@ public final class Mamba2Cache implements MixerCache {
         gate = new float[dInner];
     }
 
-    /** The conv state {@code [B, conv_dim, d_conv-1]} (live, not a copy). */
-    public Tensor convState() { return conv; }
-
-    /** The SSM state {@code [B, H, P, N]} (live, not a copy). */
-    public Tensor ssmState() { return ssm; }
-
-    @Override public int batch() { return batch; }
-    @Override public long tokens() { return tokens; }
-    @Override public long bytes() { return 4L * (conv.numel() + ssm.numel()); }
-
-    @Override
-    public void reset() {
-        conv.fill(0f);
-        ssm.fill(0f);
-        tokens = 0;
+    /** Whether the states have {@code cfg}'s shapes. */
+    boolean fits(Mamba2.Config cfg) {
+        return conv.dim(1) == cfg.convDim() && conv.dim(2) == cfg.dConv() - 1 && ssm.dim(1) == cfg.nheads() && ssm.dim(2) == cfg.headdim()
+                && ssm.dim(3) == cfg.dState();
     }
 }

@@ -6,17 +6,12 @@ import org.seqmix.core.Tensor;
  * Decoding state of a {@link Mamba} (Mamba-1) layer: conv state {@code [B, d_inner, d_conv-1]} and SSM state
  * {@code [B, d_inner, d_state]}, plus the per-token scratch the allocation-free step writes into.
  */
-public final class MambaCache implements MixerCache {
-    final int batch;
-    final Tensor conv, ssm;
-    long tokens;
+public final class MambaCache extends ConvSsmCache {
     final Tensor xz, xIn, xConv, xdbl, dt, b, c, z, y;
 
     MambaCache(Mamba.Config cfg, int batch) {
-        this.batch = batch;
+        super(batch, Tensor.zeros(batch, cfg.dInner(), cfg.dConv() - 1), Tensor.zeros(batch, cfg.dInner(), cfg.dState()));
         int dInner = cfg.dInner(), n = cfg.dState(), r = cfg.dtRank();
-        conv = Tensor.zeros(batch, dInner, cfg.dConv() - 1);
-        ssm = Tensor.zeros(batch, dInner, n);
         xz = Tensor.zeros(batch, 2 * dInner);
         xIn = Tensor.zeros(batch, dInner);
         xConv = Tensor.zeros(batch, dInner);
@@ -28,20 +23,9 @@ public final class MambaCache implements MixerCache {
         y = Tensor.zeros(batch, dInner);
     }
 
-    /** The conv state {@code [B, d_inner, d_conv-1]} (live). */
-    public Tensor convState() { return conv; }
-
-    /** The SSM state {@code [B, d_inner, d_state]} (live). */
-    public Tensor ssmState() { return ssm; }
-
-    @Override public int batch() { return batch; }
-    @Override public long tokens() { return tokens; }
-    @Override public long bytes() { return 4L * (conv.numel() + ssm.numel()); }
-
-    @Override
-    public void reset() {
-        conv.fill(0f);
-        ssm.fill(0f);
-        tokens = 0;
+    /** Whether the states and scratch have {@code cfg}'s shapes. */
+    boolean fits(Mamba.Config cfg) {
+        return ssm.dim(1) == cfg.dInner() && ssm.dim(2) == cfg.dState() && conv.dim(2) == cfg.dConv() - 1
+                && xdbl.dim(1) == cfg.dtRank() + 2 * cfg.dState();
     }
 }
