@@ -6,7 +6,6 @@ import org.seqmix.core.Rng;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Linear;
-import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 import org.seqmix.kernels.linear.GlaOutput;
 import org.seqmix.kernels.linear.LinearAttn;
@@ -85,39 +84,38 @@ public final class GatedLinearAttention implements SequenceMixer {
     }
 
     private final Config cfg;
-    private final Tensor wq, wk, wv, wg, wgk0, wgk1, bgk1, wo, normWeight;
-    private final int H, HKV, G, K, V, D;
+    private final LinearAttentionProjections qkv;
+    private final Tensor wgk0, wgk1, bgk1;
+    private final LinearAttentionOutput out;
+    private final int H, HKV, K, V, D;
     private final float scale;
 
-    private GatedLinearAttention(Config cfg, Tensor wq, Tensor wk, Tensor wv, Tensor wg, Tensor wgk0, Tensor wgk1, Tensor bgk1, Tensor wo,
+    private GatedLinearAttention(Config cfg, LinearAttentionProjections qkv, Tensor wg, Tensor wgk0, Tensor wgk1, Tensor bgk1, Tensor wo,
                                  Tensor normWeight) {
         this.cfg = cfg;
-        this.wq = wq; this.wk = wk; this.wv = wv; this.wg = wg;
-        this.wgk0 = wgk0; this.wgk1 = wgk1; this.bgk1 = bgk1; this.wo = wo; this.normWeight = normWeight;
-        H = cfg.numHeads(); HKV = cfg.numKvHeads(); G = cfg.groups();
+        this.qkv = qkv;
+        this.wgk0 = wgk0; this.wgk1 = wgk1; this.bgk1 = bgk1;
+        H = cfg.numHeads(); HKV = cfg.numKvHeads();
         K = cfg.headKDim(); V = cfg.headVDim(); D = cfg.hiddenSize();
+        out = new LinearAttentionOutput(wg, normWeight, wo, cfg.normEps(), H, V);
         scale = LinearAttn.defaultScale(K);
-    }
-
-    /** Name of the norm weight: the fused swish-gated norm, or the plain g_norm. */
-    private static String normName(Config c) {
-        return c.useOutputGate() && c.fuseNorm() ? "g_norm_swish_gate.weight" : "g_norm.weight";
     }
 
     /** Loads fla's state_dict names: q_proj, k_proj, v_proj, g_proj, gk_proj.0, gk_proj.1 (+bias), o_proj, norm weight. */
     public static GatedLinearAttention fromWeights(Config c, Weights w) {
         int D = c.hiddenSize(), kd = c.keyDim(), vd = c.valueDim(), G = c.groups();
-        return new GatedLinearAttention(c, w.get("q_proj.weight", kd, D), w.get("k_proj.weight", kd / G, D), w.get("v_proj.weight", vd / G, D),
+        return new GatedLinearAttention(c, LinearAttentionProjections.fromWeights(w, D, kd, vd, c.numHeads(), c.numKvHeads()),
                 c.useOutputGate() ? w.get("g_proj.weight", vd, D) : null, w.get("gk_proj.0.weight", c.gateLowRankDim(), D),
                 w.get("gk_proj.1.weight", kd / G, c.gateLowRankDim()), w.get("gk_proj.1.bias", kd / G), w.get("o_proj.weight", D, vd),
-                w.get(normName(c), c.headVDim()));
+                w.get(LinearAttentionOutput.normName(c.useOutputGate(), c.fuseNorm()), c.headVDim()));
     }
 
     /** Random weights (PyTorch Linear init, unit norm weight). */
     public static GatedLinearAttention random(Config c, long seed) {
         Rng r = new Rng(seed);
         int D = c.hiddenSize(), kd = c.keyDim(), vd = c.valueDim(), G = c.groups();
-        return new GatedLinearAttention(c, r.linear(kd, D), r.linear(kd / G, D), r.linear(vd / G, D), c.useOutputGate() ? r.linear(vd, D) : null,
+        return new GatedLinearAttention(c, LinearAttentionProjections.random(r, D, kd, vd, c.numHeads(), c.numKvHeads()),
+                c.useOutputGate() ? r.linear(vd, D) : null,
                 r.linear(c.gateLowRankDim(), D), r.linear(kd / G, c.gateLowRankDim()), r.uniform(-0.25f, 0.25f, kd / G), r.linear(D, vd),
                 Tensor.full(1f, c.headVDim()));
     }
@@ -147,22 +145,15 @@ public final class GatedLinearAttention implements SequenceMixer {
 
     @Override
     public Tensor forward(Tensor x, MixerCache cache) {
-        Shapes.checkNamed("x", x, "B, T, hidden", Shapes.ANY, Shapes.ANY, D);
-        int B = Shapes.positive("x: B", x.dim(0)), T = Shapes.positive("x: T", x.dim(1));
-        GatedLinearAttentionCache c = cache == null ? null : cast(cache, B);
-        Shapes.allFinite("x", x);
-        Tensor q = Linear.apply(x, wq, null).reshape(B, T, H, K);
-        Tensor k = repeatKv(Linear.apply(x, wk, null), B, T, K);
-        Tensor v = repeatKv(Linear.apply(x, wv, null), B, T, V);
+        qkv.checkSequence(x);
+        int T = x.dim(1);
+        GatedLinearAttentionCache c = cache == null ? null : cast(cache, x.dim(0));
+        Tensor q = qkv.q(x), k = qkv.repeat(qkv.k(x), K), v = qkv.v(x);
         Tensor gk = Linear.apply(Linear.apply(x, wgk0, null), wgk1, bgk1);
         logDecay(gk.data(), 0, gk.numel());
-        gk = repeatKv(gk, B, T, K);
+        gk = qkv.repeat(gk, K);
         GlaOutput r = LinearAttn.gla(q, k, v, gk, scale, c == null ? null : c.state, c != null, null, cfg.chunkSize());
-        Tensor gate = wg == null ? null : Linear.apply(x, wg, null);
-        float[] o = r.o().data();
-        VectorOps ops = VectorizationProvider.ops();
-        for (int row = 0; row < B * T * H; row++) outputNorm(ops, o, row * V, gate == null ? null : gate.data(), row * V, o, row * V);
-        Tensor y = Linear.apply(r.o().reshape(B, T, H * V), wo, null);
+        Tensor y = out.forward(x, r.o());
         if (c != null) {
             r.finalState().copyInto(c.state);
             c.tokens += T;
@@ -177,27 +168,15 @@ public final class GatedLinearAttention implements SequenceMixer {
         GatedLinearAttentionCache c = cast(cache, B);
         float[] xd = x.data();
         for (int b = 0; b < B; b++) {
-            int xo = x.offset() + b * D;
-            Linear.gemv(wq, null, xd, xo, c.q, b * H * K);
-            Linear.gemv(wk, null, xd, xo, c.kKv, 0);
-            Linear.gemv(wv, null, xd, xo, c.vKv, 0);
-            Linear.gemv(wgk0, null, xd, xo, c.lowRank, 0);
+            qkv.step(x, b, c.q, c.kKv, c.vKv);
+            Linear.gemv(wgk0, null, xd, x.offset() + b * D, c.lowRank, 0);
             Linear.gemv(wgk1, bgk1, c.lowRank, 0, c.gkKv, 0);
             logDecay(c.gkKv, 0, HKV * K);
-            for (int h = 0; h < H; h++) {
-                int kv = h / G;
-                System.arraycopy(c.kKv, kv * K, c.k, (b * H + h) * K, K);
-                System.arraycopy(c.gkKv, kv * K, c.gk, (b * H + h) * K, K);
-                System.arraycopy(c.vKv, kv * V, c.v, (b * H + h) * V, V);
-            }
+            qkv.repeatStep(b, c.kKv, c.k, c.vKv, c.v);
+            LinearAttentionHeads.repeatRow(c.gkKv, c.gk, b * H * K, HKV, H, K);
         }
         LinearAttn.stepGla(c.qT, c.kT, c.vT, c.gkT, scale, c.state, c.oT);
-        VectorOps ops = VectorizationProvider.ops();
-        for (int b = 0; b < B; b++) {
-            if (wg != null) Linear.gemv(wg, null, xd, x.offset() + b * D, c.gate, 0);
-            for (int h = 0; h < H; h++) outputNorm(ops, c.o, (b * H + h) * V, wg == null ? null : c.gate, h * V, c.normed, h * V);
-            Linear.gemv(wo, null, c.normed, 0, y.data(), y.offset() + b * D);
-        }
+        out.step(x, c.o, c.gate, c.normed, y);
         c.tokens++;
     }
 
@@ -209,15 +188,5 @@ public final class GatedLinearAttention implements SequenceMixer {
             float g = a[i] / norm;
             a[i] = Float.isNaN(lo) ? g : Math.max(g, lo);
         }
-    }
-
-    /** Per head: rmsnorm(o)·weight·silu(gate) (fused or not, same maths), or rmsnorm(o)·weight without output gate. */
-    private void outputNorm(VectorOps ops, float[] o, int oo, float[] gate, int go, float[] out, int outo) {
-        if (gate == null) ops.rmsNorm(o, oo, normWeight.data(), normWeight.offset(), cfg.normEps(), out, outo, V);
-        else ops.gatedRmsNorm(o, oo, gate, go, normWeight.data(), normWeight.offset(), cfg.normEps(), out, outo, V);
-    }
-
-    private Tensor repeatKv(Tensor t, int B, int T, int d) {
-        return LinearAttentionHeads.repeatKv(t, B, T, HKV, H, d);
     }
 }

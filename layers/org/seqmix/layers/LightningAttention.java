@@ -5,9 +5,6 @@ import java.util.Set;
 import org.seqmix.core.Rng;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
-import org.seqmix.kernels.Linear;
-import org.seqmix.kernels.VectorOps;
-import org.seqmix.kernels.VectorizationProvider;
 import org.seqmix.kernels.linear.GlaOutput;
 import org.seqmix.kernels.linear.LinearAttn;
 
@@ -69,33 +66,32 @@ public final class LightningAttention implements SequenceMixer {
     }
 
     private final Config cfg;
-    private final Tensor wq, wk, wv, wg, wo, normWeight;
+    private final LinearAttentionProjections qkv;
+    private final LinearAttentionOutput out;
     private final int H, HKV, K, V, D;
     private final float scale;
 
-    private LightningAttention(Config cfg, Tensor wq, Tensor wk, Tensor wv, Tensor wg, Tensor wo, Tensor normWeight) {
+    private LightningAttention(Config cfg, LinearAttentionProjections qkv, Tensor wg, Tensor wo, Tensor normWeight) {
         this.cfg = cfg;
-        this.wq = wq; this.wk = wk; this.wv = wv; this.wg = wg; this.wo = wo; this.normWeight = normWeight;
+        this.qkv = qkv;
         H = cfg.numHeads(); HKV = cfg.numKvHeads(); K = cfg.headKDim(); V = cfg.headVDim(); D = cfg.hiddenSize();
+        out = new LinearAttentionOutput(wg, normWeight, wo, cfg.normEps(), H, V);
         scale = LinearAttn.defaultScale(K);
-    }
-
-    private static String normName(Config c) {
-        return c.useOutputGate() && c.fuseNorm() ? "g_norm_swish_gate.weight" : "g_norm.weight";
     }
 
     /** Names: q_proj, k_proj, v_proj, g_proj (with output gate), o_proj weights and the norm weight. */
     public static LightningAttention fromWeights(Config c, Weights w) {
-        int D = c.hiddenSize(), kd = c.keyDim(), vd = c.valueDim(), G = c.numHeads() / c.numKvHeads();
-        return new LightningAttention(c, w.get("q_proj.weight", kd, D), w.get("k_proj.weight", kd / G, D), w.get("v_proj.weight", vd / G, D),
-                c.useOutputGate() ? w.get("g_proj.weight", vd, D) : null, w.get("o_proj.weight", D, vd), w.get(normName(c), c.headVDim()));
+        int D = c.hiddenSize(), kd = c.keyDim(), vd = c.valueDim();
+        return new LightningAttention(c, LinearAttentionProjections.fromWeights(w, D, kd, vd, c.numHeads(), c.numKvHeads()),
+                c.useOutputGate() ? w.get("g_proj.weight", vd, D) : null, w.get("o_proj.weight", D, vd),
+                w.get(LinearAttentionOutput.normName(c.useOutputGate(), c.fuseNorm()), c.headVDim()));
     }
 
     public static LightningAttention random(Config c, long seed) {
         Rng r = new Rng(seed);
-        int D = c.hiddenSize(), kd = c.keyDim(), vd = c.valueDim(), G = c.numHeads() / c.numKvHeads();
-        return new LightningAttention(c, r.linear(kd, D), r.linear(kd / G, D), r.linear(vd / G, D), c.useOutputGate() ? r.linear(vd, D) : null,
-                r.linear(D, vd), r.uniform(0.5f, 1.5f, c.headVDim()));
+        int D = c.hiddenSize(), kd = c.keyDim(), vd = c.valueDim();
+        return new LightningAttention(c, LinearAttentionProjections.random(r, D, kd, vd, c.numHeads(), c.numKvHeads()),
+                c.useOutputGate() ? r.linear(vd, D) : null, r.linear(D, vd), r.uniform(0.5f, 1.5f, c.headVDim()));
     }
 
     /** Typical size: hidden 1024, 8 heads of 128, layer 3 of 12. */
@@ -113,20 +109,13 @@ public final class LightningAttention implements SequenceMixer {
 
     @Override
     public Tensor forward(Tensor x, MixerCache cache) {
-        Shapes.checkNamed("x", x, "B, T, hidden", Shapes.ANY, Shapes.ANY, D);
-        int B = Shapes.positive("x: B", x.dim(0)), T = Shapes.positive("x: T", x.dim(1));
-        LinearAttentionCache c = cache == null ? null : LinearAttentionCache.check(cache, B, H, K, V, false);
-        Shapes.allFinite("x", x);
-        Tensor q = Linear.apply(x, wq, null).reshape(B, T, H, K);
-        Tensor k = LinearAttentionHeads.repeatKv(Linear.apply(x, wk, null), B, T, HKV, H, K);
-        Tensor v = LinearAttentionHeads.repeatKv(Linear.apply(x, wv, null), B, T, HKV, H, V);
+        qkv.checkSequence(x);
+        int T = x.dim(1);
+        LinearAttentionCache c = cache == null ? null : LinearAttentionCache.check(cache, x.dim(0), H, K, V, false);
+        Tensor q = qkv.q(x), k = qkv.repeat(qkv.k(x), K), v = qkv.v(x);
         GlaOutput r = LinearAttn.lightningAttn(q, k, v, cfg.layerIdx(), cfg.numLayers(), scale, c == null ? null : c.state, c != null, null,
                 cfg.chunkSize());
-        Tensor gate = wg == null ? null : Linear.apply(x, wg, null);
-        float[] o = r.o().data();
-        VectorOps ops = VectorizationProvider.ops();
-        for (int row = 0; row < B * T * H; row++) outputNorm(ops, o, row * V, gate == null ? null : gate.data(), row * V, o, row * V);
-        Tensor y = Linear.apply(r.o().reshape(B, T, H * V), wo, null);
+        Tensor y = out.forward(x, r.o());
         if (c != null) {
             r.finalState().copyInto(c.state);
             c.tokens += T;
@@ -139,27 +128,12 @@ public final class LightningAttention implements SequenceMixer {
         LinearAttentionHeads.checkStep(x, y, D);
         int B = x.dim(0);
         LinearAttentionCache c = LinearAttentionCache.check(cache, B, H, K, V, false);
-        float[] xd = x.data();
         for (int b = 0; b < B; b++) {
-            int xo = x.offset() + b * D;
-            Linear.gemv(wq, null, xd, xo, c.q, b * H * K);
-            Linear.gemv(wk, null, xd, xo, c.kKv, 0);
-            Linear.gemv(wv, null, xd, xo, c.vKv, 0);
-            LinearAttentionHeads.repeatRow(c.kKv, c.k, b * H * K, HKV, H, K);
-            LinearAttentionHeads.repeatRow(c.vKv, c.v, b * H * V, HKV, H, V);
+            qkv.step(x, b, c.q, c.kKv, c.vKv);
+            qkv.repeatStep(b, c.kKv, c.k, c.vKv, c.v);
         }
         LinearAttn.stepLightningAttn(c.qT, c.kT, c.vT, cfg.layerIdx(), cfg.numLayers(), scale, c.state, c.oT);
-        VectorOps ops = VectorizationProvider.ops();
-        for (int b = 0; b < B; b++) {
-            if (wg != null) Linear.gemv(wg, null, xd, x.offset() + b * D, c.gate, 0);
-            for (int h = 0; h < H; h++) outputNorm(ops, c.o, (b * H + h) * V, wg == null ? null : c.gate, h * V, c.normed, h * V);
-            Linear.gemv(wo, null, c.normed, 0, y.data(), y.offset() + b * D);
-        }
+        out.step(x, c.o, c.gate, c.normed, y);
         c.tokens++;
-    }
-
-    private void outputNorm(VectorOps ops, float[] o, int oo, float[] gate, int go, float[] out, int outo) {
-        if (gate == null) ops.rmsNorm(o, oo, normWeight.data(), normWeight.offset(), cfg.normEps(), out, outo, V);
-        else ops.gatedRmsNorm(o, oo, gate, go, normWeight.data(), normWeight.offset(), cfg.normEps(), out, outo, V);
     }
 }

@@ -5,9 +5,6 @@ import java.util.Set;
 import org.seqmix.core.Rng;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
-import org.seqmix.kernels.Linear;
-import org.seqmix.kernels.VectorOps;
-import org.seqmix.kernels.VectorizationProvider;
 import org.seqmix.kernels.linear.GlaOutput;
 import org.seqmix.kernels.linear.LinearAttn;
 
@@ -77,28 +74,30 @@ public final class LinearAttention implements SequenceMixer {
     }
 
     private final Config cfg;
-    private final Tensor wq, wk, wv, wo, normWeight;
+    private final LinearAttentionProjections qkv;
+    private final LinearAttentionOutput out;
     private final int H, HKV, K, V, D;
     private final float scale;
 
-    private LinearAttention(Config cfg, Tensor wq, Tensor wk, Tensor wv, Tensor wo, Tensor normWeight) {
+    private LinearAttention(Config cfg, LinearAttentionProjections qkv, Tensor wo, Tensor normWeight) {
         this.cfg = cfg;
-        this.wq = wq; this.wk = wk; this.wv = wv; this.wo = wo; this.normWeight = normWeight;
+        this.qkv = qkv;
         H = cfg.numHeads(); HKV = cfg.numKvHeads(); K = cfg.headKDim(); V = cfg.headVDim(); D = cfg.hiddenSize();
+        out = new LinearAttentionOutput(null, normWeight, wo, cfg.normEps(), H, V);
         scale = LinearAttn.defaultScale(K);
     }
 
     /** fla's names: q_proj, k_proj, v_proj, o_proj weights and norm.weight (with RMSNorm output). */
     public static LinearAttention fromWeights(Config c, Weights w) {
-        int D = c.hiddenSize(), kd = c.keyDim(), vd = c.valueDim(), G = c.numHeads() / c.numKvHeads();
-        return new LinearAttention(c, w.get("q_proj.weight", kd, D), w.get("k_proj.weight", kd / G, D), w.get("v_proj.weight", vd / G, D),
+        int D = c.hiddenSize(), kd = c.keyDim(), vd = c.valueDim();
+        return new LinearAttention(c, LinearAttentionProjections.fromWeights(w, D, kd, vd, c.numHeads(), c.numKvHeads()),
                 w.get("o_proj.weight", D, vd), c.rmsNormOutput() ? w.get("norm.weight", c.headVDim()) : null);
     }
 
     public static LinearAttention random(Config c, long seed) {
         Rng r = new Rng(seed);
-        int D = c.hiddenSize(), kd = c.keyDim(), vd = c.valueDim(), G = c.numHeads() / c.numKvHeads();
-        return new LinearAttention(c, r.linear(kd, D), r.linear(kd / G, D), r.linear(vd / G, D), r.linear(D, vd),
+        int D = c.hiddenSize(), kd = c.keyDim(), vd = c.valueDim();
+        return new LinearAttention(c, LinearAttentionProjections.random(r, D, kd, vd, c.numHeads(), c.numKvHeads()), r.linear(D, vd),
                 c.rmsNormOutput() ? r.uniform(0.5f, 1.5f, c.headVDim()) : null);
     }
 
@@ -117,25 +116,17 @@ public final class LinearAttention implements SequenceMixer {
 
     @Override
     public Tensor forward(Tensor x, MixerCache cache) {
-        Shapes.checkNamed("x", x, "B, T, hidden", Shapes.ANY, Shapes.ANY, D);
-        int B = Shapes.positive("x: B", x.dim(0)), T = Shapes.positive("x: T", x.dim(1));
+        qkv.checkSequence(x);
+        int B = x.dim(0), T = x.dim(1);
         LinearAttentionCache c = cache == null ? null : LinearAttentionCache.check(cache, B, H, K, V, cfg.doFeatureMapNorm());
-        Shapes.allFinite("x", x);
-        Tensor q = Linear.apply(x, wq, null);
-        Tensor k = Linear.apply(x, wk, null);
+        Tensor q = qkv.q(x), k = qkv.k(x);
         featureRows(q.data(), B * T * H, cfg.normQ());
         featureRows(k.data(), B * T * HKV, cfg.normK());
-        q = q.reshape(B, T, H, K);
-        k = LinearAttentionHeads.repeatKv(k, B, T, HKV, H, K);
-        Tensor v = LinearAttentionHeads.repeatKv(Linear.apply(x, wv, null), B, T, HKV, H, V);
+        k = qkv.repeat(k, K);
+        Tensor v = qkv.v(x);
         GlaOutput r = LinearAttn.linearAttn(q, k, v, scale, c == null ? null : c.state, c != null, cfg.doFeatureMapNorm(),
                 c == null ? null : c.keySum, null, cfg.chunkSize());
-        float[] o = r.o().data();
-        VectorOps ops = VectorizationProvider.ops();
-        if (normWeight != null) {
-            for (int row = 0; row < B * T * H; row++) ops.rmsNorm(o, row * V, normWeight.data(), normWeight.offset(), cfg.normEps(), o, row * V, V);
-        }
-        Tensor y = Linear.apply(r.o().reshape(B, T, H * V), wo, null);
+        Tensor y = out.forward(x, r.o());
         if (c != null) {
             r.finalState().copyInto(c.state);
             if (c.keySum != null) r.keySum().copyInto(c.keySum);
@@ -149,28 +140,14 @@ public final class LinearAttention implements SequenceMixer {
         LinearAttentionHeads.checkStep(x, y, D);
         int B = x.dim(0);
         LinearAttentionCache c = LinearAttentionCache.check(cache, B, H, K, V, cfg.doFeatureMapNorm());
-        float[] xd = x.data();
         for (int b = 0; b < B; b++) {
-            int xo = x.offset() + b * D;
-            Linear.gemv(wq, null, xd, xo, c.q, b * H * K);
+            qkv.step(x, b, c.q, c.kKv, c.vKv);
             featureRows(c.q, b * H, H, cfg.normQ());
-            Linear.gemv(wk, null, xd, xo, c.kKv, 0);
             featureRows(c.kKv, 0, HKV, cfg.normK());
-            Linear.gemv(wv, null, xd, xo, c.vKv, 0);
-            LinearAttentionHeads.repeatRow(c.kKv, c.k, b * H * K, HKV, H, K);
-            LinearAttentionHeads.repeatRow(c.vKv, c.v, b * H * V, HKV, H, V);
+            qkv.repeatStep(b, c.kKv, c.k, c.vKv, c.v);
         }
         LinearAttn.stepLinearAttn(c.qT, c.kT, c.vT, scale, c.state, c.keySum, c.oT);
-        VectorOps ops = VectorizationProvider.ops();
-        for (int b = 0; b < B; b++) {
-            int oo = b * H * V;
-            if (normWeight != null) {
-                for (int h = 0; h < H; h++) ops.rmsNorm(c.o, oo + h * V, normWeight.data(), normWeight.offset(), cfg.normEps(), c.normed, h * V, V);
-            } else {
-                System.arraycopy(c.o, oo, c.normed, 0, H * V);
-            }
-            Linear.gemv(wo, null, c.normed, 0, y.data(), y.offset() + b * D);
-        }
+        out.step(x, c.o, c.gate, c.normed, y);
         c.tokens++;
     }
 
