@@ -73,15 +73,11 @@ final class AttentionProjections {
         return new AttentionProjections(hiddenSize, numHeads, numKvHeads, headDim, ropeTheta, wq, wk, wv, wo, bq, bk, bv, bo);
     }
 
-    /** Checks {@code x [B, T, hidden]} (and the batch of a cache when given). */
+    /** Checks {@code x [B, T, hidden]}, B = the cache's batch when {@code cacheBatch >= 0}. */
     void checkSequence(Tensor x, int cacheBatch) {
-        if (x == null) throw new IllegalArgumentException("x: expected [B, T, " + hiddenSize + "], got null");
-        Shapes.checkNamed("x", x, "B, T, hidden", Shapes.ANY, Shapes.ANY, hiddenSize);
+        Shapes.checkNamed("x", x, "B, T, hidden", cacheBatch >= 0 ? cacheBatch : Shapes.ANY, Shapes.ANY, hiddenSize);
         Shapes.positive("x.B", x.dim(0));
         Shapes.positive("x.T", x.dim(1));
-        if (cacheBatch >= 0 && x.dim(0) != cacheBatch) {
-            throw new IllegalArgumentException("x: expected batch " + cacheBatch + " (the cache's) in [B, T, hidden], got " + java.util.Arrays.toString(x.shape()));
-        }
     }
 
     /** q {@code [B,T,HQ,D]}, k, v {@code [B,T,H,D]} for tokens at positions startPos.. (RoPE applied). */
@@ -122,17 +118,11 @@ final class AttentionProjections {
         for (int b = 0; b < c.batch; b++) Linear.gemv(wo, bo, c.o.data(), b * numHeads * headDim, y.data(), y.offset() + b * hiddenSize);
     }
 
-    /** Checks a step's x and y {@code [B, hidden]} (contiguous) against the cache's batch. */
+    /** Checks a step's x and y {@code [B, hidden]} (contiguous) against the cache's batch; allocation-free unless it throws. */
     void checkStep(Tensor x, AttentionCache c, Tensor y) {
-        check2("x", x, c.batch);
-        check2("y", y, c.batch);
-    }
-
-    private void check2(String name, Tensor t, int batch) {
-        if (t == null || t.rank() != 2 || t.dim(0) != batch || t.dim(1) != hiddenSize || !t.isContiguous()) {
-            throw new IllegalArgumentException(name + ": expected a contiguous [" + batch + ", " + hiddenSize + "] (B, hidden), got "
-                    + (t == null ? "null" : java.util.Arrays.toString(t.shape())));
-        }
+        Shapes.checkNamed("x", x, "B, hidden", c.batch, hiddenSize);
+        Shapes.checkNamed("y", y, "B, hidden", c.batch, hiddenSize);
+        Shapes.require(x.isContiguous() && y.isContiguous(), "x, y: expected contiguous tensors");
     }
 
     /** Continues a non-empty cache over x {@code [B, T, hidden]} token by token (the slow but exact path). */
