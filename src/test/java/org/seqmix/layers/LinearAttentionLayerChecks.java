@@ -24,18 +24,6 @@ final class LinearAttentionLayerChecks {
         assertTrue(err <= tol, what + ": rel_l2 " + err + " > " + tol);
     }
 
-    /** Steps x [B, T, D] token by token through cache; returns y [B, T, D]. */
-    static Tensor steps(SequenceMixer layer, Tensor x, MixerCache cache) {
-        int B = x.dim(0), T = x.dim(1), D = x.dim(2);
-        Tensor y = Tensor.zeros(B, T, D), xt = Tensor.zeros(B, D), yt = Tensor.zeros(B, D);
-        for (int t = 0; t < T; t++) {
-            x.select(1, t).copyInto(xt);
-            layer.step(xt, cache, yt);
-            yt.copyInto(y.select(1, t));
-        }
-        return y;
-    }
-
     /** forward == stepping; forward with and without a cache agree; the cache counts tokens. */
     static void forwardEqualsSteps(SequenceMixer layer, int B, int T) {
         Tensor x = input(layer, B, T, 1);
@@ -44,7 +32,7 @@ final class LinearAttentionLayerChecks {
         assertEquals(T, c.tokens());
         assertArrayEquals(yf.data(), layer.forward(x, null).data(), "forward without cache");
         MixerCache cs = layer.newCache(B);
-        assertClose(yf, steps(layer, x, cs), 1e-5, layer.name() + " step vs forward");
+        assertClose(yf, LayerSteps.steps(layer, x, cs), 1e-5, layer.name() + " step vs forward");
         assertEquals(T, cs.tokens());
     }
 
@@ -54,7 +42,7 @@ final class LinearAttentionLayerChecks {
         Tensor whole = layer.forward(x, null);
         MixerCache c = layer.newCache(B);
         Tensor head = layer.forward(x.slice(1, 0, T).copy(), c);
-        Tensor tail = steps(layer, x.slice(1, T, T2).copy(), c);
+        Tensor tail = LayerSteps.steps(layer, x.slice(1, T, T2).copy(), c);
         assertClose(whole.slice(1, 0, T), head, 1e-5, layer.name() + " prefill");
         assertClose(whole.slice(1, T, T2), tail, 1e-5, layer.name() + " steps after prefill");
         MixerCache c2 = layer.newCache(B);

@@ -29,18 +29,6 @@ class Mamba2Test {
             cfg(1, 4, true, false, false, false, true), cfg(2, 4, true, false, true, true, false), cfg(4, 2, true, true, false, false, true),
             cfg(2, 3, false, false, false, true, true), cfg(1, 1, true, true, true, false, false)};
 
-    /** Steps through x one token at a time from {@code cache}; returns y [B, T, hidden]. */
-    static Tensor stepAll(SequenceMixer layer, Tensor x, MixerCache cache) {
-        int b = x.dim(0), t = x.dim(1), hidden = x.dim(2);
-        Tensor y = Tensor.zeros(b, t, hidden), xt = Tensor.zeros(b, hidden), yt = Tensor.zeros(b, hidden);
-        for (int tt = 0; tt < t; tt++) {
-            x.select(1, tt).copyInto(xt);
-            layer.step(xt, cache, yt);
-            yt.copyInto(y.select(1, tt));
-        }
-        return y;
-    }
-
     static void assertClose(Tensor expected, Tensor actual, double tol, String what) {
         double e = Tensor.relativeL2Error(actual, expected);
         assertTrue(e < tol, what + ": rel_l2 " + e);
@@ -50,11 +38,11 @@ class Mamba2Test {
     static void checkForms(SequenceMixer layer, long seed, String what) {
         Tensor x = new Rng(seed).normal(1f, 2, 23, layer.hiddenSize());
         Tensor full = layer.forward(x, null);
-        assertClose(full, stepAll(layer, x, layer.newCache(2)), 1e-5, what + " forward vs step");
+        assertClose(full, LayerSteps.steps(layer, x, layer.newCache(2)), 1e-5, what + " forward vs step");
         MixerCache cache = layer.newCache(2);
         Tensor head = layer.forward(x.slice(1, 0, 9), cache);
         assertEquals(9, cache.tokens());
-        Tensor tail = stepAll(layer, x.slice(1, 9, 23), cache);
+        Tensor tail = LayerSteps.steps(layer, x.slice(1, 9, 23), cache);
         assertEquals(23, cache.tokens());
         assertClose(full.slice(1, 0, 9), head, 1e-5, what + " prefix");
         assertClose(full.slice(1, 9, 23), tail, 1e-5, what + " forward then steps");

@@ -7,7 +7,7 @@ import org.seqmix.core.Tensor;
 import org.seqmix.testing.Allocations;
 
 /**
- * Steady-state bytes of one Mamba-1 forward ({@code d_model 64, T 128}), measured in a fresh JVM with the SIMD
+ * Steady-state bytes of one Mamba-1 forward ({@code d_model 64, T 64}), measured in a fresh JVM with the SIMD
  * kernels or on the scalar floor. The floor allocates only the forward's tensors, so SIMD must match it: a
  * vector boxed per token in the selective scan (softplus, silu, exp) would show as megabytes on top.
  */
@@ -16,7 +16,7 @@ final class MambaForwardAllocation {
 
     public static void main(String[] args) {
         Mamba layer = Mamba.random(Mamba.Config.of(64), 3);
-        Tensor x = new Rng(4).normal(1f, 1, 128, 64);
+        Tensor x = new Rng(4).normal(1f, 1, 64, 64);
         System.out.println("bytes_per_forward=" + Allocations.steadyStateBytesPerCall(() -> layer.forward(x, null), 20, 60));
     }
 
