@@ -47,6 +47,12 @@ class GatedLinearAttentionTest {
     }
 
     @Test
+    void simdForwardAllocatesOnlyItsTensors() throws Exception {
+        // the logsigmoid gate once boxed a vector per row
+        ForwardAllocation.assertSimdAllocatesOnlyTensors("gla");
+    }
+
+    @Test
     void configFromFlaNames() {
         Map<String, Object> m = new HashMap<>(Map.of("hidden_size", 64, "expand_k", 0.5, "num_heads", 4, "num_kv_heads", 2, "clamp_min", -0.1,
                 "use_short_conv", false, "gate_fn", "swish", "fuse_norm", true));

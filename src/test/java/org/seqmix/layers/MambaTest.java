@@ -66,9 +66,7 @@ class MambaTest {
 
     @Test
     void simdForwardAllocatesOnlyItsTensors() throws Exception {
-        double simd = MambaForwardAllocation.bytesPerForwardInFreshJvm(true);
-        double scalar = MambaForwardAllocation.bytesPerForwardInFreshJvm(false);
-        assertTrue(simd <= scalar * 1.01, "Mamba forward allocates " + simd + " bytes with SIMD, " + scalar + " on the scalar floor");
+        ForwardAllocation.assertSimdAllocatesOnlyTensors("mamba");
     }
 
     @Test
