@@ -13,12 +13,16 @@ import org.seqmix.kernels.VectorizationProvider;
  * jdk.incubator.vector is present); both do the same float operations in the same order, so they agree bit for bit.
  */
 interface DeltaStepKernel {
+    /** Scratch floats per state row an implementation may use for one column tile (64 columns). */
+    int TILE_FLOATS_PER_ROW = 64;
+
     /**
      * Runs {@code n} tokens on {@code s[so .. so + K*V)}. Token t reads {@code dec, bk, kk, qs [t*K .. +K)} and
-     * {@code wv [t*V .. +V)} (w∘v, or beta·v) and writes {@code o[oOff + t*oStride .. +V)}.
+     * {@code wv [t*V .. +V)} (w∘v, or beta·v) and writes {@code o[oOff + t*oStride .. +V)}. {@code tile}: scratch
+     * of {@link #TILE_FLOATS_PER_ROW} floats per key row for a contiguous copy of a column tile, or null.
      */
     void block(float[] s, int so, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
-               float[] o, int oOff, int oStride);
+               float[] o, int oOff, int oStride, float[] tile);
 
     /** Panama when the vector module is present (and -Dseqmix.vectorization=scalar is not set), else the plain one. */
     static DeltaStepKernel best() {

@@ -7,7 +7,7 @@ package org.seqmix.kernels.deltarule;
 final class OpsDeltaStepKernel implements DeltaStepKernel {
     @Override
     public void block(float[] s, int so, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
-                      float[] o, int oOff, int oStride) {
+                      float[] o, int oOff, int oStride, float[] tile) {
         for (int j = 0; j < vd; j++) {
             // decay + project of the first token, then per token: update + query fused with the next token's decay + project
             float kv = 0f;

@@ -21,6 +21,11 @@ final class RecurrentDeltaRule {
     /** Prepared vectors of up to {@code n} tokens: {@code [n, K]} rows of dec, bk, kk, qs and {@code [n, V]} rows of w∘v. */
     static final class Block {
         final float[] dec, bk, kk, qs, wv;
+        /** The block's outputs, {@code [n, V]}: written here and copied out, as o's rows for consecutive tokens are
+         *  HV*V floats apart (16 KiB at 32 heads of 128) and would all land on the same few L1 sets as the tile. */
+        final float[] out;
+        /** A contiguous copy of one column tile of the state (see {@link DeltaStepKernel#block}). */
+        final float[] tile;
 
         Block(int n, int kd, int vd) {
             dec = new float[n * kd];
@@ -28,6 +33,8 @@ final class RecurrentDeltaRule {
             kk = new float[n * kd];
             qs = new float[n * kd];
             wv = new float[n * vd];
+            out = new float[n * vd];
+            tile = new float[kd * DeltaStepKernel.TILE_FLOATS_PER_ROW];
         }
     }
 
@@ -82,9 +89,11 @@ final class RecurrentDeltaRule {
                             p.g, p.g == null ? 0 : p.go + (p.channelGate ? th * kd : th), p.channelGate,
                             p.beta == null ? 0f : p.beta[p.betaO + th], p.bk, p.bkO + th * kd, p.wv, p.wvO + th * vd, p.scale);
                 }
-                int th0 = p.token(bi, start + b0) * hv + head;
-                // consecutive tokens of a sequence are hv value heads apart in o [B, T, HV, V]
-                ker.block(fa, so, kd, vd, n, blk.dec, blk.bk, blk.kk, blk.qs, blk.wv, oa, th0 * vd, hv * vd);
+                ker.block(fa, so, kd, vd, n, blk.dec, blk.bk, blk.kk, blk.qs, blk.wv, blk.out, 0, vd, blk.tile);
+                for (int t = 0; t < n; t++) {
+                    int th = p.token(bi, start + b0 + t) * hv + head;
+                    System.arraycopy(blk.out, t * vd, oa, th * vd, vd);
+                }
             }
         });
         return new DeltaRuleOutput(o, outputFinalState ? fin : null);

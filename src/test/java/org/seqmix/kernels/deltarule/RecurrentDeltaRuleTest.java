@@ -101,10 +101,14 @@ class RecurrentDeltaRuleTest {
             float[] wv = fill(r, n * vd);
             for (int i = 0; i < dec.length; i++) dec[i] = r.nextFloat();
             float[] s2 = s1.clone(), o1 = new float[3 + n * (vd + 2)], o2 = new float[o1.length];
-            best.block(s1, 0, kd, vd, n, dec, bk, kk, qs, wv, o1, 3, vd + 2);
-            plain.block(s2, 0, kd, vd, n, dec, bk, kk, qs, wv, o2, 3, vd + 2);
+            float[] s3 = s1.clone(), o3 = new float[o1.length];
+            best.block(s1, 0, kd, vd, n, dec, bk, kk, qs, wv, o1, 3, vd + 2, new float[kd * DeltaStepKernel.TILE_FLOATS_PER_ROW]);
+            best.block(s3, 0, kd, vd, n, dec, bk, kk, qs, wv, o3, 3, vd + 2, null);
+            plain.block(s2, 0, kd, vd, n, dec, bk, kk, qs, wv, o2, 3, vd + 2, null);
             assertArrayEquals(s2, s1, "state " + kd + "x" + vd + " n " + n);
             assertArrayEquals(o2, o1, "o " + kd + "x" + vd + " n " + n);
+            assertArrayEquals(s2, s3, "state in place " + kd + "x" + vd + " n " + n);
+            assertArrayEquals(o2, o3, "o in place " + kd + "x" + vd + " n " + n);
         }
     }
 
