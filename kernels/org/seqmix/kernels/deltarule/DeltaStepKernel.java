@@ -19,7 +19,8 @@ interface DeltaStepKernel {
     /**
      * Runs {@code n} tokens on {@code s[so .. so + K*V)}. Token t reads {@code dec, bk, kk, qs [t*K .. +K)} and
      * {@code wv [t*V .. +V)} (w∘v, or beta·v) and writes {@code o[oOff + t*oStride .. +V)}. {@code tile}: scratch
-     * of {@link #TILE_FLOATS_PER_ROW} floats per key row for a contiguous copy of a column tile, or null.
+     * of {@link #TILE_FLOATS_PER_ROW} floats per key row (a contiguous copy of a column tile) and at least V floats
+     * (u of a one-token block, which then takes a read pass and a write pass), or null.
      */
     void block(float[] s, int so, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
                float[] o, int oOff, int oStride, float[] tile);

@@ -8,6 +8,10 @@ final class OpsDeltaStepKernel implements DeltaStepKernel {
     @Override
     public void block(float[] s, int so, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
                       float[] o, int oOff, int oStride, float[] tile) {
+        if (n == 1 && tile != null && tile.length >= vd) { // as the Panama twin, which keeps u in tile
+            single(s, so, kd, vd, dec, bk, kk, qs, wv, o, oOff);
+            return;
+        }
         for (int j = 0; j < vd; j++) {
             // decay + project of the first token, then per token: update + query fused with the next token's decay + project
             float kv = 0f;
@@ -41,5 +45,32 @@ final class OpsDeltaStepKernel implements DeltaStepKernel {
                 o[oOff + t * oStride + j] = a;
             }
         }
+    }
+
+    /** One token as {@code PanamaDeltaStepKernel.single}: o = Σ qs_i x_i + u (k·qs) with x_i = dec_i S_i. */
+    private static void single(float[] s, int so, int kd, int vd, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
+                               float[] o, int oo) {
+        float kq = dot(kk, qs, kd);
+        for (int j = 0; j < vd; j++) {
+            float p = 0f, a = 0f;
+            for (int i = 0; i < kd; i++) {
+                float x = s[so + i * vd + j] * dec[i];
+                p = Math.fma(bk[i], x, p);
+                a = Math.fma(qs[i], x, a);
+            }
+            float u = wv[j] - p;
+            o[oo + j] = Math.fma(u, kq, a);
+            for (int i = 0; i < kd; i++) {
+                int r = so + i * vd + j;
+                s[r] = Math.fma(u, kk[i], s[r] * dec[i]);
+            }
+        }
+    }
+
+    /** k·qs in a fixed order (shared by both implementations, so they agree bit for bit). */
+    static float dot(float[] a, float[] b, int n) {
+        float d = 0f;
+        for (int i = 0; i < n; i++) d = Math.fma(a[i], b[i], d);
+        return d;
     }
 }

@@ -19,6 +19,10 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     @Override
     public void block(float[] s, int so, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
                       float[] o, int oOff, int oStride, float[] tile) {
+        if (n == 1 && tile != null && tile.length >= vd) {
+            single(s, so, kd, vd, dec, bk, kk, qs, wv, o, oOff, tile);
+            return;
+        }
         int j = 0, w = 4 * L;
         if (tile != null && tile.length >= kd * w && n >= MIN_COPY_TOKENS) {
             // A column tile of rows 4*vd bytes apart maps onto only a fraction of the L1 sets (K*V/256 lines per set
@@ -113,6 +117,78 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
             o1.intoArray(o, d + L);
             o2.intoArray(o, d + 2 * L);
             o3.intoArray(o, d + 3 * L);
+        }
+    }
+
+    /**
+     * One token (decode) in two passes instead of a write pass and a read-write pass: with x_i = dec_i S_i,
+     * a read-only pass gives kv = Σ bk_i x_i and Σ qs_i x_i, then o = Σ qs_i x_i + u (k·qs) (as S_i + k_i u is
+     * queried) and a row stream writes S_i = x_i + k_i u, last rows first, while the first pass left them in L1.
+     * {@code tile} holds u (at least V floats).
+     */
+    private static void single(float[] s, int so, int kd, int vd, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
+                               float[] o, int oo, float[] u) {
+        FloatVector kq = FloatVector.broadcast(F, OpsDeltaStepKernel.dot(kk, qs, kd));
+        int j = 0;
+        for (; j + 4 * L <= vd; j += 4 * L) {
+            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0, a0 = p0, a1 = p0, a2 = p0, a3 = p0;
+            for (int i = 0; i < kd; i++) {
+                int r = so + i * vd + j;
+                FloatVector di = FloatVector.broadcast(F, dec[i]), bi = FloatVector.broadcast(F, bk[i]), qi = FloatVector.broadcast(F, qs[i]);
+                FloatVector r0 = FloatVector.fromArray(F, s, r).mul(di);
+                FloatVector r1 = FloatVector.fromArray(F, s, r + L).mul(di);
+                FloatVector r2 = FloatVector.fromArray(F, s, r + 2 * L).mul(di);
+                FloatVector r3 = FloatVector.fromArray(F, s, r + 3 * L).mul(di);
+                p0 = r0.fma(bi, p0);
+                p1 = r1.fma(bi, p1);
+                p2 = r2.fma(bi, p2);
+                p3 = r3.fma(bi, p3);
+                a0 = r0.fma(qi, a0);
+                a1 = r1.fma(qi, a1);
+                a2 = r2.fma(qi, a2);
+                a3 = r3.fma(qi, a3);
+            }
+            FloatVector u0 = FloatVector.fromArray(F, wv, j).sub(p0), u1 = FloatVector.fromArray(F, wv, j + L).sub(p1);
+            FloatVector u2 = FloatVector.fromArray(F, wv, j + 2 * L).sub(p2), u3 = FloatVector.fromArray(F, wv, j + 3 * L).sub(p3);
+            u0.intoArray(u, j);
+            u1.intoArray(u, j + L);
+            u2.intoArray(u, j + 2 * L);
+            u3.intoArray(u, j + 3 * L);
+            u0.fma(kq, a0).intoArray(o, oo + j);
+            u1.fma(kq, a1).intoArray(o, oo + j + L);
+            u2.fma(kq, a2).intoArray(o, oo + j + 2 * L);
+            u3.fma(kq, a3).intoArray(o, oo + j + 3 * L);
+        }
+        for (; j + L <= vd; j += L) {
+            FloatVector p0 = FloatVector.zero(F), a0 = p0;
+            for (int i = 0; i < kd; i++) {
+                FloatVector r0 = FloatVector.fromArray(F, s, so + i * vd + j).mul(dec[i]);
+                p0 = r0.fma(FloatVector.broadcast(F, bk[i]), p0);
+                a0 = r0.fma(FloatVector.broadcast(F, qs[i]), a0);
+            }
+            FloatVector u0 = FloatVector.fromArray(F, wv, j).sub(p0);
+            u0.intoArray(u, j);
+            u0.fma(kq, a0).intoArray(o, oo + j);
+        }
+        for (; j < vd; j++) {
+            float p = 0f, a = 0f;
+            for (int i = 0; i < kd; i++) {
+                float x = s[so + i * vd + j] * dec[i];
+                p = Math.fma(bk[i], x, p);
+                a = Math.fma(qs[i], x, a);
+            }
+            u[j] = wv[j] - p;
+            o[oo + j] = Math.fma(u[j], kq.lane(0), a);
+        }
+        int vv = vd - vd % L;
+        for (int i = kd - 1; i >= 0; i--) {
+            int r = so + i * vd;
+            float di = dec[i];
+            FloatVector ki = FloatVector.broadcast(F, kk[i]);
+            for (int c = 0; c < vv; c += L) {
+                FloatVector.fromArray(F, u, c).fma(ki, FloatVector.fromArray(F, s, r + c).mul(di)).intoArray(s, r + c);
+            }
+            for (int c = vv; c < vd; c++) s[r + c] = Math.fma(u[c], kk[i], s[r + c] * di);
         }
     }
 

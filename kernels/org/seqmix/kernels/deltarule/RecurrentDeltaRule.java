@@ -34,7 +34,7 @@ final class RecurrentDeltaRule {
             qs = new float[n * kd];
             wv = new float[n * vd];
             out = new float[n * vd];
-            tile = new float[kd * DeltaStepKernel.TILE_FLOATS_PER_ROW];
+            tile = new float[Math.max(kd * DeltaStepKernel.TILE_FLOATS_PER_ROW, vd)];
         }
     }
 

@@ -95,20 +95,21 @@ class RecurrentDeltaRuleTest {
         DeltaStepKernel best = DeltaStepKernel.best(), plain = new OpsDeltaStepKernel();
         assertTrue(best instanceof PanamaDeltaStepKernel, "Panama kernel loaded: " + best);
         Random r = new Random(7);
-        for (int[] s : new int[][] {{1, 5, 1}, {12, 13, 3}, {7, 37, 64}, {128, 130, 2}, {16, 128, 65}, {3, 80, 1}}) {
+        for (int[] s : new int[][] {{1, 5, 1}, {12, 13, 3}, {7, 37, 64}, {128, 130, 2}, {16, 128, 65}, {3, 80, 1}, {33, 130, 1}, {128, 128, 1}, {9, 64, 8}}) {
             int kd = s[0], vd = s[1], n = s[2];
             float[] s1 = fill(r, kd * vd), dec = new float[n * kd], bk = fill(r, n * kd), kk = fill(r, n * kd), qs = fill(r, n * kd);
             float[] wv = fill(r, n * vd);
             for (int i = 0; i < dec.length; i++) dec[i] = r.nextFloat();
             float[] s2 = s1.clone(), o1 = new float[3 + n * (vd + 2)], o2 = new float[o1.length];
-            float[] s3 = s1.clone(), o3 = new float[o1.length];
-            best.block(s1, 0, kd, vd, n, dec, bk, kk, qs, wv, o1, 3, vd + 2, new float[kd * DeltaStepKernel.TILE_FLOATS_PER_ROW]);
+            float[] s3 = s1.clone(), o3 = new float[o1.length], s4 = s1.clone(), o4 = new float[o1.length];
+            best.block(s1, 0, kd, vd, n, dec, bk, kk, qs, wv, o1, 3, vd + 2, new float[Math.max(vd, kd * DeltaStepKernel.TILE_FLOATS_PER_ROW)]);
             best.block(s3, 0, kd, vd, n, dec, bk, kk, qs, wv, o3, 3, vd + 2, null);
-            plain.block(s2, 0, kd, vd, n, dec, bk, kk, qs, wv, o2, 3, vd + 2, null);
+            plain.block(s2, 0, kd, vd, n, dec, bk, kk, qs, wv, o2, 3, vd + 2, new float[vd]);
+            plain.block(s4, 0, kd, vd, n, dec, bk, kk, qs, wv, o4, 3, vd + 2, null); // no tile: whole-state path
             assertArrayEquals(s2, s1, "state " + kd + "x" + vd + " n " + n);
             assertArrayEquals(o2, o1, "o " + kd + "x" + vd + " n " + n);
-            assertArrayEquals(s2, s3, "state in place " + kd + "x" + vd + " n " + n);
-            assertArrayEquals(o2, o3, "o in place " + kd + "x" + vd + " n " + n);
+            assertArrayEquals(s4, s3, "state in place " + kd + "x" + vd + " n " + n);
+            assertArrayEquals(o4, o3, "o in place " + kd + "x" + vd + " n " + n);
         }
     }
 
