@@ -19,7 +19,7 @@ public final class DeltaRuleStep {
     private final boolean l2norm;
     private final DeltaStepKernel ker;
     private final VectorOps ops = VectorizationProvider.ops();
-    private final RecurrentDeltaRule.Scratch[] scratch;
+    private final RecurrentDeltaRule.Block[] scratch;
     private final float[] qn, kn;
     private final IntConsumer body = this::item;
 
@@ -43,8 +43,8 @@ public final class DeltaRuleStep {
         this.scale = scale == null ? (float) (1.0 / Math.sqrt(headKDim)) : Shapes.finite("scale", scale);
         this.l2norm = useQkL2normInKernel;
         this.ker = ker;
-        scratch = new RecurrentDeltaRule.Scratch[batch * numVHeads];
-        for (int i = 0; i < scratch.length; i++) scratch[i] = new RecurrentDeltaRule.Scratch(headKDim, headVDim);
+        scratch = new RecurrentDeltaRule.Block[batch * numVHeads];
+        for (int i = 0; i < scratch.length; i++) scratch[i] = new RecurrentDeltaRule.Block(1, headKDim, headVDim);
         qn = useQkL2normInKernel ? new float[batch * numHeads * headKDim] : null;
         kn = useQkL2normInKernel ? new float[batch * numHeads * headKDim] : null;
     }
@@ -107,11 +107,11 @@ public final class DeltaRuleStep {
 
     private void item(int it) {
         int bi = it / hv, head = it % hv, qh = bi * h + head / (hv / h);
-        RecurrentDeltaRule.token(ker, ops, cs, cso + it * kd * vd, kd, vd,
-                cq, cqo + qh * kd, ck, cko + qh * kd, cv, cvo + it * vd,
+        RecurrentDeltaRule.Block blk = scratch[it];
+        RecurrentDeltaRule.prepare(ops, blk, 0, kd, vd, cq, cqo + qh * kd, ck, cko + qh * kd, cv, cvo + it * vd,
                 cg, cg == null ? 0 : cgo + (cChannel ? it * kd : it), cChannel,
-                cbeta == null ? 0f : cbeta[cbetao + it], cb, cbo + it * kd, cw, cwo + it * vd,
-                scale, co, coo + it * vd, scratch[it]);
+                cbeta == null ? 0f : cbeta[cbetao + it], cb, cbo + it * kd, cw, cwo + it * vd, scale);
+        ker.block(cs, cso + it * kd * vd, kd, vd, 1, blk.dec, blk.bk, blk.kk, blk.qs, blk.wv, co, coo + it * vd, vd, blk.tile);
     }
 
     private void checkCommon(Tensor q, Tensor k, Tensor v, Tensor state, Tensor o) {

@@ -3,26 +3,29 @@ package org.seqmix.kernels.deltarule;
 import org.seqmix.kernels.VectorizationProvider;
 
 /**
- * The two fused passes of one delta-rule token over a key-major state {@code S [K, V]} (row i = key channel i).
- * Both stream the rows once and accumulate a V-vector (no horizontal sum), so a V-tile's accumulators stay in
- * registers while the rows go by. Implementations: {@link OpsDeltaStepKernel} (VectorOps calls, any JVM) and
- * {@code PanamaDeltaStepKernel} (register-tiled, loaded only when jdk.incubator.vector is present).
+ * A block of consecutive delta-rule tokens of one value head on its key-major state {@code S [K, V]} (row i = key
+ * channel i). Per token t, from vectors prepared once per token ({@link RecurrentDeltaRule.Block}):
+ * {@code S_i *= dec_i; kv = Σ_i bk_i S_i; u = wv - kv; S_i += k_i u; o = Σ_i qs_i S_i}.
+ * Columns of V are independent in all of that (only the K-sized vectors are shared), so implementations walk the
+ * state in column tiles small enough for L1 and run every token of the block on a tile before moving on: the
+ * state streams through L2 once per block instead of once or twice per token. Implementations:
+ * {@link OpsDeltaStepKernel} (plain Java, any JVM) and {@code PanamaDeltaStepKernel} (loaded only when
+ * jdk.incubator.vector is present); both do the same float operations in the same order, so they agree bit for bit.
  */
 interface DeltaStepKernel {
-    /** {@code S_i *= (decay == null ? d : decay[dOff+i])}; then {@code kv = Σ_i bk[bkOff+i] S_i} (kv overwritten). */
-    void decayProject(float[] s, int so, int kd, int vd, float[] decay, int dOff, float d, float[] bk, int bkOff, float[] kv);
-
-    /** {@code S_i += k[kOff+i] u}; then {@code o[oOff..] = Σ_i qs[qsOff+i] S_i} (o overwritten). */
-    void updateQuery(float[] s, int so, int kd, int vd, float[] k, int kOff, float[] u, float[] qs, int qsOff, float[] o, int oOff);
+    /** Scratch floats per state row an implementation may use for one column tile (64 columns). */
+    int TILE_FLOATS_PER_ROW = 64;
 
     /**
-     * {@link #updateQuery} of one token fused with {@link #decayProject} of the next, in one pass over the rows:
-     * {@code S_i += k_i u; o += qs_i S_i; S_i *= decay_i; kv += bk_i S_i} (o and kv overwritten).
+     * Runs {@code n} tokens on {@code s[so .. so + K*V)}. Token t reads {@code dec, bk, kk, qs [t*K .. +K)} and
+     * {@code wv [t*V .. +V)} (w∘v, or beta·v) and writes {@code o[oOff + t*oStride .. +V)}. {@code tile}: scratch
+     * of {@link #TILE_FLOATS_PER_ROW} floats per key row (a contiguous copy of a column tile) and at least V floats
+     * (u of a one-token block, which then takes a read pass and a write pass), or null.
      */
-    void updateQueryDecayProject(float[] s, int so, int kd, int vd, float[] k, int kOff, float[] u, float[] qs, int qsOff,
-                                 float[] o, int oOff, float[] decay, int dOff, float d, float[] bk, int bkOff, float[] kv);
+    void block(float[] s, int so, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
+               float[] o, int oOff, int oStride, float[] tile);
 
-    /** Panama when the vector module is present (and -Dseqmix.vectorization=scalar is not set), else the VectorOps one. */
+    /** Panama when the vector module is present (and -Dseqmix.vectorization=scalar is not set), else the plain one. */
     static DeltaStepKernel best() {
         return Holder.BEST;
     }

@@ -1,53 +1,76 @@
 package org.seqmix.kernels.deltarule;
 
-import org.seqmix.kernels.VectorOps;
-import org.seqmix.kernels.VectorizationProvider;
-
-/** {@link DeltaStepKernel} from VectorOps primitives: one scale + axpy per row; runs with or without SIMD. */
+/**
+ * {@link DeltaStepKernel} in plain Java, one column at a time (a column's state is independent of the others):
+ * the scalar floor and the twin {@code PanamaDeltaStepKernel} is tested against (same operations, same order).
+ */
 final class OpsDeltaStepKernel implements DeltaStepKernel {
-    private final VectorOps ops;
-
-    OpsDeltaStepKernel() {
-        this(VectorizationProvider.ops());
-    }
-
-    OpsDeltaStepKernel(VectorOps ops) {
-        this.ops = ops;
-    }
-
     @Override
-    public void decayProject(float[] s, int so, int kd, int vd, float[] decay, int dOff, float d, float[] bk, int bkOff, float[] kv) {
-        java.util.Arrays.fill(kv, 0, vd, 0f);
-        for (int i = 0; i < kd; i++) {
-            int r = so + i * vd;
-            float di = decay == null ? d : decay[dOff + i];
-            if (di != 1f) ops.scale(di, s, r, vd);
-            ops.axpy(bk[bkOff + i], s, r, kv, 0, vd);
+    public void block(float[] s, int so, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
+                      float[] o, int oOff, int oStride, float[] tile) {
+        if (n == 1 && tile != null && tile.length >= vd) { // as the Panama twin, which keeps u in tile
+            single(s, so, kd, vd, dec, bk, kk, qs, wv, o, oOff);
+            return;
+        }
+        for (int j = 0; j < vd; j++) {
+            // decay + project of the first token, then per token: update + query fused with the next token's decay + project
+            float kv = 0f;
+            for (int i = 0; i < kd; i++) {
+                int r = so + i * vd + j;
+                float x = s[r] * dec[i];
+                s[r] = x;
+                kv = Math.fma(bk[i], x, kv);
+            }
+            for (int t = 0; t < n; t++) {
+                float u = wv[t * vd + j] - kv, a = 0f;
+                int c = t * kd;
+                kv = 0f;
+                if (t + 1 < n) {
+                    for (int i = 0; i < kd; i++) {
+                        int r = so + i * vd + j;
+                        float x = Math.fma(kk[c + i], u, s[r]);
+                        a = Math.fma(qs[c + i], x, a);
+                        x *= dec[c + kd + i];
+                        s[r] = x;
+                        kv = Math.fma(bk[c + kd + i], x, kv);
+                    }
+                } else {
+                    for (int i = 0; i < kd; i++) {
+                        int r = so + i * vd + j;
+                        float x = Math.fma(kk[c + i], u, s[r]);
+                        s[r] = x;
+                        a = Math.fma(qs[c + i], x, a);
+                    }
+                }
+                o[oOff + t * oStride + j] = a;
+            }
         }
     }
 
-    @Override
-    public void updateQuery(float[] s, int so, int kd, int vd, float[] k, int kOff, float[] u, float[] qs, int qsOff, float[] o, int oOff) {
-        java.util.Arrays.fill(o, oOff, oOff + vd, 0f);
-        for (int i = 0; i < kd; i++) {
-            int r = so + i * vd;
-            ops.axpy(k[kOff + i], u, 0, s, r, vd);
-            ops.axpy(qs[qsOff + i], s, r, o, oOff, vd);
+    /** One token as {@code PanamaDeltaStepKernel.single}: o = Σ qs_i x_i + u (k·qs) with x_i = dec_i S_i. */
+    private static void single(float[] s, int so, int kd, int vd, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
+                               float[] o, int oo) {
+        float kq = dot(kk, qs, kd);
+        for (int j = 0; j < vd; j++) {
+            float p = 0f, a = 0f;
+            for (int i = 0; i < kd; i++) {
+                float x = s[so + i * vd + j] * dec[i];
+                p = Math.fma(bk[i], x, p);
+                a = Math.fma(qs[i], x, a);
+            }
+            float u = wv[j] - p;
+            o[oo + j] = Math.fma(u, kq, a);
+            for (int i = 0; i < kd; i++) {
+                int r = so + i * vd + j;
+                s[r] = Math.fma(u, kk[i], s[r] * dec[i]);
+            }
         }
     }
 
-    @Override
-    public void updateQueryDecayProject(float[] s, int so, int kd, int vd, float[] k, int kOff, float[] u, float[] qs, int qsOff,
-                                        float[] o, int oOff, float[] decay, int dOff, float d, float[] bk, int bkOff, float[] kv) {
-        java.util.Arrays.fill(o, oOff, oOff + vd, 0f);
-        java.util.Arrays.fill(kv, 0, vd, 0f);
-        for (int i = 0; i < kd; i++) {
-            int r = so + i * vd;
-            ops.axpy(k[kOff + i], u, 0, s, r, vd);
-            ops.axpy(qs[qsOff + i], s, r, o, oOff, vd);
-            float di = decay == null ? d : decay[dOff + i];
-            if (di != 1f) ops.scale(di, s, r, vd);
-            ops.axpy(bk[bkOff + i], s, r, kv, 0, vd);
-        }
+    /** k·qs in a fixed order (shared by both implementations, so they agree bit for bit). */
+    static float dot(float[] a, float[] b, int n) {
+        float d = 0f;
+        for (int i = 0; i < n; i++) d = Math.fma(a[i], b[i], d);
+        return d;
     }
 }

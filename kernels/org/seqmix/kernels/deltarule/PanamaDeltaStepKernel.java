@@ -4,158 +4,267 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Register-tiled {@link DeltaStepKernel}: for each tile of 4 vectors along V, the accumulators stay in
- * registers while every state row of the tile is loaded once, transformed and stored: four independent FMA
- * chains in flight and no horizontal reduction. Loaded by name only when jdk.incubator.vector is present.
+ * Column-tiled {@link DeltaStepKernel}: a tile of 4 vectors along V (64 columns with AVX-512: 32 KiB of state at
+ * K = 128, L1-resident) runs all tokens of the block while its u, o and kv accumulators stay in registers; one
+ * fused pass per token (update + query of token t, decay + project of token t+1). Narrower columns: 1-vector
+ * tiles, then scalar columns. Same float operations in the same order as {@link OpsDeltaStepKernel}. Loaded by
+ * name only when jdk.incubator.vector is present.
  */
 final class PanamaDeltaStepKernel implements DeltaStepKernel {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
+    /** Fewest tokens for which the tile copy pays for itself (measured: 4 break even, 8 win 15%, 64 win 40%). */
+    private static final int MIN_COPY_TOKENS = 8;
 
     @Override
-    public void decayProject(float[] s, int so, int kd, int vd, float[] decay, int dOff, float d, float[] bk, int bkOff, float[] kv) {
+    public void block(float[] s, int so, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
+                      float[] o, int oOff, int oStride, float[] tile) {
+        if (n == 1 && tile != null && tile.length >= vd) {
+            single(s, so, kd, vd, dec, bk, kk, qs, wv, o, oOff, tile);
+            return;
+        }
+        int j = 0, w = 4 * L;
+        if (tile != null && tile.length >= kd * w && n >= MIN_COPY_TOKENS) {
+            // A column tile of rows 4*vd bytes apart maps onto only a fraction of the L1 sets (K*V/256 lines per set
+            // at 64 sets: 16 > 12 ways at K = V = 128), so it would not stay in L1: run it on a contiguous copy.
+            for (; j + w <= vd; j += w) {
+                copy(s, so + j, vd, tile, 0, w, kd);
+                tile4(tile, 0, w, kd, vd, n, dec, bk, kk, qs, wv, j, o, oOff + j, oStride);
+                copy(tile, 0, w, s, so + j, vd, kd);
+            }
+        }
+        for (; j + w <= vd; j += w) tile4(s, so + j, vd, kd, vd, n, dec, bk, kk, qs, wv, j, o, oOff + j, oStride);
+        for (; j + L <= vd; j += L) tile1(s, so + j, kd, vd, n, dec, bk, kk, qs, wv, j, o, oOff + j, oStride);
+        for (; j < vd; j++) column(s, so + j, kd, vd, n, dec, bk, kk, qs, wv, j, o, oOff + j, oStride);
+    }
+
+    /** Columns {@code [j, j + 4L)}: state rows at {@code s[so + i*stride ..]}, w∘v at {@code wv[t*vd + j ..]}. */
+    private static void tile4(float[] s, int so, int stride, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs,
+                              float[] wv, int j, float[] o, int oo, int oStride) {
+        FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+        for (int i = 0; i < kd; i++) {
+            int r = so + i * stride;
+            FloatVector di = FloatVector.broadcast(F, dec[i]), bi = FloatVector.broadcast(F, bk[i]);
+            FloatVector r0 = FloatVector.fromArray(F, s, r).mul(di);
+            FloatVector r1 = FloatVector.fromArray(F, s, r + L).mul(di);
+            FloatVector r2 = FloatVector.fromArray(F, s, r + 2 * L).mul(di);
+            FloatVector r3 = FloatVector.fromArray(F, s, r + 3 * L).mul(di);
+            r0.intoArray(s, r);
+            r1.intoArray(s, r + L);
+            r2.intoArray(s, r + 2 * L);
+            r3.intoArray(s, r + 3 * L);
+            p0 = r0.fma(bi, p0);
+            p1 = r1.fma(bi, p1);
+            p2 = r2.fma(bi, p2);
+            p3 = r3.fma(bi, p3);
+        }
+        for (int t = 0; t < n; t++) {
+            int c = t * kd, w = t * vd + j;
+            FloatVector u0 = FloatVector.fromArray(F, wv, w).sub(p0), u1 = FloatVector.fromArray(F, wv, w + L).sub(p1);
+            FloatVector u2 = FloatVector.fromArray(F, wv, w + 2 * L).sub(p2), u3 = FloatVector.fromArray(F, wv, w + 3 * L).sub(p3);
+            FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0;
+            p0 = o0;
+            p1 = o0;
+            p2 = o0;
+            p3 = o0;
+            if (t + 1 < n) {
+                int cn = c + kd;
+                for (int i = 0; i < kd; i++) {
+                    int r = so + i * stride;
+                    FloatVector ki = FloatVector.broadcast(F, kk[c + i]), qi = FloatVector.broadcast(F, qs[c + i]);
+                    FloatVector r0 = u0.fma(ki, FloatVector.fromArray(F, s, r));
+                    FloatVector r1 = u1.fma(ki, FloatVector.fromArray(F, s, r + L));
+                    FloatVector r2 = u2.fma(ki, FloatVector.fromArray(F, s, r + 2 * L));
+                    FloatVector r3 = u3.fma(ki, FloatVector.fromArray(F, s, r + 3 * L));
+                    o0 = r0.fma(qi, o0);
+                    o1 = r1.fma(qi, o1);
+                    o2 = r2.fma(qi, o2);
+                    o3 = r3.fma(qi, o3);
+                    FloatVector di = FloatVector.broadcast(F, dec[cn + i]), bi = FloatVector.broadcast(F, bk[cn + i]);
+                    r0 = r0.mul(di);
+                    r1 = r1.mul(di);
+                    r2 = r2.mul(di);
+                    r3 = r3.mul(di);
+                    r0.intoArray(s, r);
+                    r1.intoArray(s, r + L);
+                    r2.intoArray(s, r + 2 * L);
+                    r3.intoArray(s, r + 3 * L);
+                    p0 = r0.fma(bi, p0);
+                    p1 = r1.fma(bi, p1);
+                    p2 = r2.fma(bi, p2);
+                    p3 = r3.fma(bi, p3);
+                }
+            } else {
+                for (int i = 0; i < kd; i++) {
+                    int r = so + i * stride;
+                    FloatVector ki = FloatVector.broadcast(F, kk[c + i]), qi = FloatVector.broadcast(F, qs[c + i]);
+                    FloatVector r0 = u0.fma(ki, FloatVector.fromArray(F, s, r));
+                    FloatVector r1 = u1.fma(ki, FloatVector.fromArray(F, s, r + L));
+                    FloatVector r2 = u2.fma(ki, FloatVector.fromArray(F, s, r + 2 * L));
+                    FloatVector r3 = u3.fma(ki, FloatVector.fromArray(F, s, r + 3 * L));
+                    r0.intoArray(s, r);
+                    r1.intoArray(s, r + L);
+                    r2.intoArray(s, r + 2 * L);
+                    r3.intoArray(s, r + 3 * L);
+                    o0 = r0.fma(qi, o0);
+                    o1 = r1.fma(qi, o1);
+                    o2 = r2.fma(qi, o2);
+                    o3 = r3.fma(qi, o3);
+                }
+            }
+            int d = oo + t * oStride;
+            o0.intoArray(o, d);
+            o1.intoArray(o, d + L);
+            o2.intoArray(o, d + 2 * L);
+            o3.intoArray(o, d + 3 * L);
+        }
+    }
+
+    /**
+     * One token (decode) in two passes instead of a write pass and a read-write pass: with x_i = dec_i S_i,
+     * a read-only pass gives kv = Σ bk_i x_i and Σ qs_i x_i, then o = Σ qs_i x_i + u (k·qs) (as S_i + k_i u is
+     * queried) and a row stream writes S_i = x_i + k_i u, last rows first, while the first pass left them in L1.
+     * {@code tile} holds u (at least V floats).
+     */
+    private static void single(float[] s, int so, int kd, int vd, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
+                               float[] o, int oo, float[] u) {
+        FloatVector kq = FloatVector.broadcast(F, OpsDeltaStepKernel.dot(kk, qs, kd));
         int j = 0;
         for (; j + 4 * L <= vd; j += 4 * L) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0, a0 = p0, a1 = p0, a2 = p0, a3 = p0;
             for (int i = 0; i < kd; i++) {
                 int r = so + i * vd + j;
-                float di = decay == null ? d : decay[dOff + i];
-                FloatVector bi = FloatVector.broadcast(F, bk[bkOff + i]);
+                FloatVector di = FloatVector.broadcast(F, dec[i]), bi = FloatVector.broadcast(F, bk[i]), qi = FloatVector.broadcast(F, qs[i]);
                 FloatVector r0 = FloatVector.fromArray(F, s, r).mul(di);
                 FloatVector r1 = FloatVector.fromArray(F, s, r + L).mul(di);
                 FloatVector r2 = FloatVector.fromArray(F, s, r + 2 * L).mul(di);
                 FloatVector r3 = FloatVector.fromArray(F, s, r + 3 * L).mul(di);
-                r0.intoArray(s, r);
-                r1.intoArray(s, r + L);
-                r2.intoArray(s, r + 2 * L);
-                r3.intoArray(s, r + 3 * L);
-                a0 = r0.fma(bi, a0);
-                a1 = r1.fma(bi, a1);
-                a2 = r2.fma(bi, a2);
-                a3 = r3.fma(bi, a3);
-            }
-            a0.intoArray(kv, j);
-            a1.intoArray(kv, j + L);
-            a2.intoArray(kv, j + 2 * L);
-            a3.intoArray(kv, j + 3 * L);
-        }
-        for (; j + L <= vd; j += L) {
-            FloatVector a0 = FloatVector.zero(F);
-            for (int i = 0; i < kd; i++) {
-                int r = so + i * vd + j;
-                float di = decay == null ? d : decay[dOff + i];
-                FloatVector r0 = FloatVector.fromArray(F, s, r).mul(di);
-                r0.intoArray(s, r);
-                a0 = r0.fma(FloatVector.broadcast(F, bk[bkOff + i]), a0);
-            }
-            a0.intoArray(kv, j);
-        }
-        for (; j < vd; j++) {
-            float a = 0f;
-            for (int i = 0; i < kd; i++) {
-                int r = so + i * vd + j;
-                float x = s[r] * (decay == null ? d : decay[dOff + i]);
-                s[r] = x;
-                a = Math.fma(bk[bkOff + i], x, a);
-            }
-            kv[j] = a;
-        }
-    }
-
-    @Override
-    public void updateQuery(float[] s, int so, int kd, int vd, float[] k, int kOff, float[] u, float[] qs, int qsOff, float[] o, int oOff) {
-        int j = 0;
-        for (; j + 4 * L <= vd; j += 4 * L) {
-            FloatVector u0 = FloatVector.fromArray(F, u, j), u1 = FloatVector.fromArray(F, u, j + L);
-            FloatVector u2 = FloatVector.fromArray(F, u, j + 2 * L), u3 = FloatVector.fromArray(F, u, j + 3 * L);
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int i = 0; i < kd; i++) {
-                int r = so + i * vd + j;
-                FloatVector ki = FloatVector.broadcast(F, k[kOff + i]);
-                FloatVector qi = FloatVector.broadcast(F, qs[qsOff + i]);
-                FloatVector r0 = u0.fma(ki, FloatVector.fromArray(F, s, r));
-                FloatVector r1 = u1.fma(ki, FloatVector.fromArray(F, s, r + L));
-                FloatVector r2 = u2.fma(ki, FloatVector.fromArray(F, s, r + 2 * L));
-                FloatVector r3 = u3.fma(ki, FloatVector.fromArray(F, s, r + 3 * L));
-                r0.intoArray(s, r);
-                r1.intoArray(s, r + L);
-                r2.intoArray(s, r + 2 * L);
-                r3.intoArray(s, r + 3 * L);
+                p0 = r0.fma(bi, p0);
+                p1 = r1.fma(bi, p1);
+                p2 = r2.fma(bi, p2);
+                p3 = r3.fma(bi, p3);
                 a0 = r0.fma(qi, a0);
                 a1 = r1.fma(qi, a1);
                 a2 = r2.fma(qi, a2);
                 a3 = r3.fma(qi, a3);
             }
-            a0.intoArray(o, oOff + j);
-            a1.intoArray(o, oOff + j + L);
-            a2.intoArray(o, oOff + j + 2 * L);
-            a3.intoArray(o, oOff + j + 3 * L);
+            FloatVector u0 = FloatVector.fromArray(F, wv, j).sub(p0), u1 = FloatVector.fromArray(F, wv, j + L).sub(p1);
+            FloatVector u2 = FloatVector.fromArray(F, wv, j + 2 * L).sub(p2), u3 = FloatVector.fromArray(F, wv, j + 3 * L).sub(p3);
+            u0.intoArray(u, j);
+            u1.intoArray(u, j + L);
+            u2.intoArray(u, j + 2 * L);
+            u3.intoArray(u, j + 3 * L);
+            u0.fma(kq, a0).intoArray(o, oo + j);
+            u1.fma(kq, a1).intoArray(o, oo + j + L);
+            u2.fma(kq, a2).intoArray(o, oo + j + 2 * L);
+            u3.fma(kq, a3).intoArray(o, oo + j + 3 * L);
         }
         for (; j + L <= vd; j += L) {
-            FloatVector u0 = FloatVector.fromArray(F, u, j);
-            FloatVector a0 = FloatVector.zero(F);
+            FloatVector p0 = FloatVector.zero(F), a0 = p0;
             for (int i = 0; i < kd; i++) {
-                int r = so + i * vd + j;
-                FloatVector r0 = u0.fma(FloatVector.broadcast(F, k[kOff + i]), FloatVector.fromArray(F, s, r));
-                r0.intoArray(s, r);
-                a0 = r0.fma(FloatVector.broadcast(F, qs[qsOff + i]), a0);
+                FloatVector r0 = FloatVector.fromArray(F, s, so + i * vd + j).mul(dec[i]);
+                p0 = r0.fma(FloatVector.broadcast(F, bk[i]), p0);
+                a0 = r0.fma(FloatVector.broadcast(F, qs[i]), a0);
             }
-            a0.intoArray(o, oOff + j);
+            FloatVector u0 = FloatVector.fromArray(F, wv, j).sub(p0);
+            u0.intoArray(u, j);
+            u0.fma(kq, a0).intoArray(o, oo + j);
         }
         for (; j < vd; j++) {
-            float a = 0f;
+            float p = 0f, a = 0f;
             for (int i = 0; i < kd; i++) {
-                int r = so + i * vd + j;
-                float x = Math.fma(k[kOff + i], u[j], s[r]);
-                s[r] = x;
-                a = Math.fma(qs[qsOff + i], x, a);
+                float x = s[so + i * vd + j] * dec[i];
+                p = Math.fma(bk[i], x, p);
+                a = Math.fma(qs[i], x, a);
             }
-            o[oOff + j] = a;
+            u[j] = wv[j] - p;
+            o[oo + j] = Math.fma(u[j], kq.lane(0), a);
+        }
+        int vv = vd - vd % L;
+        for (int i = kd - 1; i >= 0; i--) {
+            int r = so + i * vd;
+            float di = dec[i];
+            FloatVector ki = FloatVector.broadcast(F, kk[i]);
+            for (int c = 0; c < vv; c += L) {
+                FloatVector.fromArray(F, u, c).fma(ki, FloatVector.fromArray(F, s, r + c).mul(di)).intoArray(s, r + c);
+            }
+            for (int c = vv; c < vd; c++) s[r + c] = Math.fma(u[c], kk[i], s[r + c] * di);
         }
     }
 
-    @Override
-    public void updateQueryDecayProject(float[] s, int so, int kd, int vd, float[] k, int kOff, float[] u, float[] qs, int qsOff,
-                                        float[] o, int oOff, float[] decay, int dOff, float d, float[] bk, int bkOff, float[] kv) {
-        int j = 0;
-        // 2-vector tiles: 2 state vectors, 2 u vectors and 4 accumulators (o, kv) stay in registers
-        for (; j + 2 * L <= vd; j += 2 * L) {
-            FloatVector u0 = FloatVector.fromArray(F, u, j), u1 = FloatVector.fromArray(F, u, j + L);
-            FloatVector o0 = FloatVector.zero(F), o1 = o0, p0 = o0, p1 = o0;
-            for (int i = 0; i < kd; i++) {
-                int r = so + i * vd + j;
-                FloatVector ki = FloatVector.broadcast(F, k[kOff + i]);
-                FloatVector qi = FloatVector.broadcast(F, qs[qsOff + i]);
-                FloatVector bi = FloatVector.broadcast(F, bk[bkOff + i]);
-                float di = decay == null ? d : decay[dOff + i];
-                FloatVector r0 = u0.fma(ki, FloatVector.fromArray(F, s, r));
-                FloatVector r1 = u1.fma(ki, FloatVector.fromArray(F, s, r + L));
-                o0 = r0.fma(qi, o0);
-                o1 = r1.fma(qi, o1);
-                r0 = r0.mul(di);
-                r1 = r1.mul(di);
-                r0.intoArray(s, r);
-                r1.intoArray(s, r + L);
-                p0 = r0.fma(bi, p0);
-                p1 = r1.fma(bi, p1);
-            }
-            o0.intoArray(o, oOff + j);
-            o1.intoArray(o, oOff + j + L);
-            p0.intoArray(kv, j);
-            p1.intoArray(kv, j + L);
+    /** {@code rows} rows of 4L floats from {@code a[ao + i*as]} to {@code b[bo + i*bs]} (no per-row arraycopy call). */
+    private static void copy(float[] a, int ao, int as, float[] b, int bo, int bs, int rows) {
+        for (int i = 0; i < rows; i++) {
+            int x = ao + i * as, y = bo + i * bs;
+            FloatVector.fromArray(F, a, x).intoArray(b, y);
+            FloatVector.fromArray(F, a, x + L).intoArray(b, y + L);
+            FloatVector.fromArray(F, a, x + 2 * L).intoArray(b, y + 2 * L);
+            FloatVector.fromArray(F, a, x + 3 * L).intoArray(b, y + 3 * L);
         }
-        for (; j < vd; j++) {
-            float a = 0f, b = 0f;
-            for (int i = 0; i < kd; i++) {
-                int r = so + i * vd + j;
-                float x = Math.fma(k[kOff + i], u[j], s[r]);
-                a = Math.fma(qs[qsOff + i], x, a);
-                x *= decay == null ? d : decay[dOff + i];
-                s[r] = x;
-                b = Math.fma(bk[bkOff + i], x, b);
+    }
+
+    /** Columns {@code [j, j + L)}, as {@link #tile4}. */
+    private static void tile1(float[] s, int so, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs,
+                              float[] wv, int j, float[] o, int oo, int oStride) {
+        FloatVector p0 = FloatVector.zero(F);
+        for (int i = 0; i < kd; i++) {
+            int r = so + i * vd;
+            FloatVector r0 = FloatVector.fromArray(F, s, r).mul(dec[i]);
+            r0.intoArray(s, r);
+            p0 = r0.fma(FloatVector.broadcast(F, bk[i]), p0);
+        }
+        for (int t = 0; t < n; t++) {
+            int c = t * kd;
+            FloatVector u0 = FloatVector.fromArray(F, wv, t * vd + j).sub(p0);
+            FloatVector o0 = FloatVector.zero(F);
+            p0 = o0;
+            if (t + 1 < n) {
+                int cn = c + kd;
+                for (int i = 0; i < kd; i++) {
+                    int r = so + i * vd;
+                    FloatVector r0 = u0.fma(FloatVector.broadcast(F, kk[c + i]), FloatVector.fromArray(F, s, r));
+                    o0 = r0.fma(FloatVector.broadcast(F, qs[c + i]), o0);
+                    r0 = r0.mul(dec[cn + i]);
+                    r0.intoArray(s, r);
+                    p0 = r0.fma(FloatVector.broadcast(F, bk[cn + i]), p0);
+                }
+            } else {
+                for (int i = 0; i < kd; i++) {
+                    int r = so + i * vd;
+                    FloatVector r0 = u0.fma(FloatVector.broadcast(F, kk[c + i]), FloatVector.fromArray(F, s, r));
+                    r0.intoArray(s, r);
+                    o0 = r0.fma(FloatVector.broadcast(F, qs[c + i]), o0);
+                }
             }
-            o[oOff + j] = a;
-            kv[j] = b;
+            o0.intoArray(o, oo + t * oStride);
+        }
+    }
+
+    /** One column (the tail), as {@link OpsDeltaStepKernel}. */
+    private static void column(float[] s, int so, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs,
+                               float[] wv, int j, float[] o, int oo, int oStride) {
+        float kv = 0f;
+        for (int i = 0; i < kd; i++) {
+            int r = so + i * vd;
+            float x = s[r] * dec[i];
+            s[r] = x;
+            kv = Math.fma(bk[i], x, kv);
+        }
+        for (int t = 0; t < n; t++) {
+            float u = wv[t * vd + j] - kv, a = 0f;
+            int c = t * kd;
+            kv = 0f;
+            for (int i = 0; i < kd; i++) {
+                int r = so + i * vd;
+                float x = Math.fma(kk[c + i], u, s[r]);
+                a = Math.fma(qs[c + i], x, a);
+                if (t + 1 < n) {
+                    x *= dec[c + kd + i];
+                    kv = Math.fma(bk[c + kd + i], x, kv);
+                }
+                s[r] = x;
+            }
+            o[oo + t * oStride] = a;
         }
     }
 }

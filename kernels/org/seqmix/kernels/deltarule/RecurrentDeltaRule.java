@@ -1,78 +1,66 @@
 package org.seqmix.kernels.deltarule;
 
+import java.util.Arrays;
 import org.seqmix.core.Parallel;
 import org.seqmix.core.Tensor;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 
 /**
- * Token-by-token form: per token and value head, one decay + project pass and one update + query pass over the
- * head's {@code [K, V]} state (see {@link DeltaStepKernel}). {@link #token} is shared with the allocation-free
- * {@link DeltaRuleStep}.
+ * Token-by-token form, time-blocked: per (sequence, value head), the K-sized vectors of up to {@link #TIME_BLOCK}
+ * tokens (decay, b∘k, k, scale·q) and their w∘v are prepared once, then {@link DeltaStepKernel#block} runs the
+ * whole block on one L1-sized column tile of the state after another. {@link #prepare} is shared with the
+ * allocation-free {@link DeltaRuleStep} (a block of one token).
  */
 final class RecurrentDeltaRule {
+    /** Tokens per block: the prepared vectors (4 K + V floats per token, 160 KiB at K = V = 128) stay in L2. */
+    static final int TIME_BLOCK = 64;
+
     private RecurrentDeltaRule() {}
 
-    /** Per-token scratch: K-sized decay / b∘k / q·scale rows and V-sized Sᵀ(b∘k) and v'. */
-    static final class Scratch {
-        final float[] dec, bkv, qs, kv, u;
-        /** The token's decay: {@code decay} per row (null for one scalar {@code d}). */
-        float[] decay;
-        float d;
+    /** Prepared vectors of up to {@code n} tokens: {@code [n, K]} rows of dec, bk, kk, qs and {@code [n, V]} rows of w∘v. */
+    static final class Block {
+        final float[] dec, bk, kk, qs, wv;
+        /** The block's outputs, {@code [n, V]}: written here and copied out, as o's rows for consecutive tokens are
+         *  HV*V floats apart (16 KiB at 32 heads of 128) and would all land on the same few L1 sets as the tile. */
+        final float[] out;
+        /** A contiguous copy of one column tile of the state (see {@link DeltaStepKernel#block}). */
+        final float[] tile;
 
-        Scratch(int kd, int vd) {
-            dec = new float[kd];
-            bkv = new float[kd];
-            qs = new float[kd];
-            kv = new float[vd];
-            u = new float[vd];
+        Block(int n, int kd, int vd) {
+            dec = new float[n * kd];
+            bk = new float[n * kd];
+            kk = new float[n * kd];
+            qs = new float[n * kd];
+            wv = new float[n * vd];
+            out = new float[n * vd];
+            tile = new float[Math.max(kd * DeltaStepKernel.TILE_FLOATS_PER_ROW, vd)];
         }
     }
 
     /**
-     * One token of one value head on the state {@code s[so .. so + K*V)}. {@code g} null = no decay; with
-     * {@code channel} it is K log decays at {@code go}, else one. {@code bk == null}: scalar {@code beta}
-     * (b = w = beta); else gdn2's erase gate {@code bk[bkO..+K)} and write gate {@code wv[wvO..+V)}.
+     * Token slot {@code t} of {@code blk}. {@code g} null = no decay; with {@code channel} it is K log decays at
+     * {@code go}, else one. {@code bk == null}: scalar {@code beta} (b = w = beta); else gdn2's erase gate
+     * {@code bk[bkO..+K)} and write gate {@code wv[wvO..+V)}.
      */
-    static void token(DeltaStepKernel ker, VectorOps ops, float[] s, int so, int kd, int vd,
-                      float[] q, int qo, float[] k, int ko, float[] v, int vo,
-                      float[] g, int go, boolean channel, float beta, float[] bk, int bkO, float[] wv, int wvO,
-                      float scale, float[] o, int oo, Scratch sc) {
-        prepare(ops, kd, q, qo, k, ko, g, go, channel, beta, bk, bkO, scale, sc);
-        ker.decayProject(s, so, kd, vd, sc.decay, 0, sc.d, sc.bkv, 0, sc.kv);
-        values(vd, v, vo, beta, bk, wv, wvO, sc);
-        ker.updateQuery(s, so, kd, vd, k, ko, sc.u, sc.qs, 0, o, oo);
-    }
-
-    /** The token's decay, b∘k and scale·q into {@code sc}. */
-    static void prepare(VectorOps ops, int kd, float[] q, int qo, float[] k, int ko, float[] g, int go, boolean channel,
-                        float beta, float[] bk, int bkO, float scale, Scratch sc) {
-        sc.d = 1f;
-        sc.decay = null;
-        if (g != null) {
-            if (channel) {
-                ops.exp(g, go, sc.dec, 0, kd);
-                sc.decay = sc.dec;
-            } else {
-                sc.d = (float) Math.exp(g[go]);
-            }
-        }
+    static void prepare(VectorOps ops, Block blk, int t, int kd, int vd, float[] q, int qo, float[] k, int ko, float[] v, int vo,
+                        float[] g, int go, boolean channel, float beta, float[] bk, int bkO, float[] wv, int wvO, float scale) {
+        int c = t * kd, w = t * vd;
+        if (g == null) Arrays.fill(blk.dec, c, c + kd, 1f);
+        else if (channel) ops.exp(g, go, blk.dec, c, kd);
+        else Arrays.fill(blk.dec, c, c + kd, (float) Math.exp(g[go]));
+        System.arraycopy(k, ko, blk.kk, c, kd);
         if (bk == null) {
-            for (int i = 0; i < kd; i++) sc.bkv[i] = beta * k[ko + i];
+            System.arraycopy(k, ko, blk.bk, c, kd);
+            ops.scale(beta, blk.bk, c, kd);
+            System.arraycopy(v, vo, blk.wv, w, vd);
+            ops.scale(beta, blk.wv, w, vd);
         } else {
-            ops.mul(bk, bkO, k, ko, sc.bkv, 0, kd);
+            ops.mul(bk, bkO, k, ko, blk.bk, c, kd);
+            ops.mul(wv, wvO, v, vo, blk.wv, w, vd);
         }
-        for (int i = 0; i < kd; i++) sc.qs[i] = scale * q[qo + i];
-    }
-
-    /** v' = w∘v - Sᵀ(b∘k) from the projected {@code sc.kv}. */
-    static void values(int vd, float[] v, int vo, float beta, float[] bk, float[] wv, int wvO, Scratch sc) {
-        float[] u = sc.u, kv = sc.kv;
-        if (bk == null) {
-            for (int j = 0; j < vd; j++) u[j] = beta * v[vo + j] - kv[j];
-        } else {
-            for (int j = 0; j < vd; j++) u[j] = wv[wvO + j] * v[vo + j] - kv[j];
-        }
+        System.arraycopy(q, qo, blk.qs, c, kd);
+        ops.scale(scale, blk.qs, c, kd);
     }
 
     /** Whole sequences, parallel over (sequence, value head). */
@@ -83,45 +71,31 @@ final class RecurrentDeltaRule {
         float[] oa = o.data(), fa = fin.data();
         Tensor init = p.initialState;
         VectorOps ops = VectorizationProvider.ops();
+        int maxLen = 0;
+        for (int s = 0; s < p.n; s++) maxLen = Math.max(maxLen, p.seqLen(s));
+        int tb = Math.min(TIME_BLOCK, Math.max(1, maxLen));
         Parallel.forRange(p.n * hv, item -> {
             int seq = item / hv, head = item % hv, qh = head / group;
             int so = item * kd * vd;
             if (init != null) System.arraycopy(init.data(), init.offset() + so, fa, so, kd * vd);
-            // pipelined: the update + query pass of token t also decays and projects for token t+1 (one pass per token)
-            Scratch cur = new Scratch(kd, vd), next = new Scratch(kd, vd);
             int bi = p.batchOf(seq), start = p.seqStart(seq), len = p.seqLen(seq);
             if (len == 0) return;
-            int th = prepareToken(p, ops, bi, start, head, qh, cur);
-            ker.decayProject(fa, so, kd, vd, cur.decay, 0, cur.d, cur.bkv, 0, cur.kv);
-            for (int pos = start; pos < start + len; pos++) {
-                int tok = p.token(bi, pos);
-                values(vd, p.v, p.vo + th * vd, beta(p, th), p.bk, p.wv, p.wvO + th * vd, cur);
-                int ko = p.ko + (tok * p.h + qh) * kd;
-                if (pos + 1 < start + len) {
-                    int thNext = prepareToken(p, ops, bi, pos + 1, head, qh, next);
-                    ker.updateQueryDecayProject(fa, so, kd, vd, p.k, ko, cur.u, cur.qs, 0, oa, th * vd,
-                            next.decay, 0, next.d, next.bkv, 0, next.kv);
-                    Scratch t = cur;
-                    cur = next;
-                    next = t;
-                    th = thNext;
-                } else {
-                    ker.updateQuery(fa, so, kd, vd, p.k, ko, cur.u, cur.qs, 0, oa, th * vd);
+            Block blk = new Block(tb, kd, vd);
+            for (int b0 = 0; b0 < len; b0 += tb) {
+                int n = Math.min(tb, len - b0);
+                for (int t = 0; t < n; t++) {
+                    int tok = p.token(bi, start + b0 + t), th = tok * hv + head, qk = (tok * p.h + qh) * kd;
+                    prepare(ops, blk, t, kd, vd, p.q, p.qo + qk, p.k, p.ko + qk, p.v, p.vo + th * vd,
+                            p.g, p.g == null ? 0 : p.go + (p.channelGate ? th * kd : th), p.channelGate,
+                            p.beta == null ? 0f : p.beta[p.betaO + th], p.bk, p.bkO + th * kd, p.wv, p.wvO + th * vd, p.scale);
+                }
+                ker.block(fa, so, kd, vd, n, blk.dec, blk.bk, blk.kk, blk.qs, blk.wv, blk.out, 0, vd, blk.tile);
+                for (int t = 0; t < n; t++) {
+                    int th = p.token(bi, start + b0 + t) * hv + head;
+                    System.arraycopy(blk.out, t * vd, oa, th * vd, vd);
                 }
             }
         });
         return new DeltaRuleOutput(o, outputFinalState ? fin : null);
-    }
-
-    private static float beta(Problem p, int th) {
-        return p.beta == null ? 0f : p.beta[p.betaO + th];
-    }
-
-    /** prepare() for token {@code pos} of batch row {@code bi}; returns its (token, value head) index. */
-    private static int prepareToken(Problem p, VectorOps ops, int bi, int pos, int head, int qh, Scratch sc) {
-        int tok = p.token(bi, pos), th = tok * p.hv + head, qk = (tok * p.h + qh) * p.kd;
-        prepare(ops, p.kd, p.q, p.qo + qk, p.k, p.ko + qk, p.g, p.g == null ? 0 : p.go + (p.channelGate ? th * p.kd : th),
-                p.channelGate, beta(p, th), p.bk, p.bkO + th * p.kd, p.scale, sc);
-        return th;
     }
 }

@@ -1,0 +1,139 @@
+package org.seqmix.kernels.deltarule;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.seqmix.core.Parallel;
+import org.seqmix.core.Tensor;
+import org.seqmix.kernels.VectorizationProvider;
+
+/**
+ * The column-tiled, time-blocked recurrent form against a token-by-token reference written from the definition,
+ * on odd shapes (vector tails in V, K any size, T across block boundaries, GVA, varlen, all gate kinds); the
+ * Panama block kernel bit for bit against its plain twin; 1 vs 2 threads bit for bit.
+ */
+class RecurrentDeltaRuleTest {
+    /** Per token and value head: S = diag(exp g) S; u = w∘v - Sᵀ(b∘k); S += k uᵀ; o = Sᵀ(scale q), in double. */
+    static DeltaRuleOutput reference(DeltaRuleInputs in, boolean kind2, boolean channel, boolean decay, int[] cu, float scale) {
+        int b = in.q.dim(0), t = in.q.dim(1), h = in.q.dim(2), kd = in.q.dim(3), hv = in.v.dim(2), vd = in.v.dim(3);
+        int n = cu == null ? b : cu.length - 1;
+        Tensor o = Tensor.zeros(b, t, hv, vd), fin = Tensor.zeros(n, hv, kd, vd);
+        for (int s = 0; s < n; s++) {
+            int bi = cu == null ? s : 0, start = cu == null ? 0 : cu[s], end = cu == null ? t : cu[s + 1];
+            for (int head = 0; head < hv; head++) {
+                int qh = head / (hv / h);
+                double[] st = new double[kd * vd];
+                for (int i = 0; i < kd * vd; i++) st[i] = in.h0.get(s, head, i / vd, i % vd);
+                for (int p = start; p < end; p++) {
+                    for (int i = 0; i < kd; i++) {
+                        double d = !decay ? 1 : Math.exp(channel ? in.gChannel.get(bi, p, head, i) : in.gHead.get(bi, p, head));
+                        for (int j = 0; j < vd; j++) st[i * vd + j] *= d;
+                    }
+                    for (int j = 0; j < vd; j++) {
+                        double kv = 0;
+                        for (int i = 0; i < kd; i++) {
+                            double bb = kind2 ? in.bGate.get(bi, p, head, i) : in.beta.get(bi, p, head);
+                            kv += bb * in.k.get(bi, p, qh, i) * st[i * vd + j];
+                        }
+                        double w = kind2 ? in.wGate.get(bi, p, head, j) : in.beta.get(bi, p, head);
+                        double u = w * in.v.get(bi, p, head, j) - kv, acc = 0;
+                        for (int i = 0; i < kd; i++) {
+                            st[i * vd + j] += in.k.get(bi, p, qh, i) * u;
+                            acc += scale * in.q.get(bi, p, qh, i) * st[i * vd + j];
+                        }
+                        o.set((float) acc, bi, p, head, j);
+                    }
+                }
+                for (int i = 0; i < kd * vd; i++) fin.set((float) st[i], s, head, i / vd, i % vd);
+            }
+        }
+        return new DeltaRuleOutput(o, fin);
+    }
+
+    private static DeltaRuleOutput run(DeltaRuleInputs in, int kind, int[] cu) {
+        return switch (kind) {
+            case 0 -> DeltaRule.recurrentGatedDeltaRule(in.q, in.k, in.v, in.gHead, in.beta, null, in.h0, true, cu, false);
+            case 1 -> DeltaRule.recurrentGatedDeltaRule(in.q, in.k, in.v, null, in.beta, null, in.h0, true, cu, false);
+            case 2 -> DeltaRule.recurrentKda(in.q, in.k, in.v, in.gChannel, in.beta, null, in.h0, true, cu, false);
+            default -> DeltaRule.recurrentGdn2(in.q, in.k, in.v, in.gChannel, in.bGate, in.wGate, null, in.h0, true, cu, false);
+        };
+    }
+
+    private static DeltaRuleOutput reference(DeltaRuleInputs in, int kind, int[] cu) {
+        float scale = (float) (1.0 / Math.sqrt(in.q.dim(3)));
+        return reference(in, kind == 3, kind >= 2, kind != 1, cu, scale);
+    }
+
+    @Test
+    void matchesReferenceOnOddShapes() {
+        int[][] shapes = { // b, t, h, hv, kd, vd
+            {1, 1, 1, 1, 1, 1}, {2, 13, 1, 2, 7, 13}, {1, 65, 2, 2, 16, 37}, {1, 130, 1, 3, 33, 130}, {2, 64, 2, 4, 12, 64},
+            {1, 200, 1, 1, 128, 80}, {1, 129, 1, 2, 5, 17}};
+        Random r = new Random(11);
+        for (int[] s : shapes) {
+            DeltaRuleInputs in = new DeltaRuleInputs(r.nextLong(), s[0], s[1], s[2], s[3], s[4], s[5], s[0], -0.4f);
+            for (int kind = 0; kind < 4; kind++) {
+                ChunkDeltaRuleTest.close(run(in, kind, null), reference(in, kind, null), 2e-6,
+                        "kind " + kind + " shape " + java.util.Arrays.toString(s));
+            }
+        }
+    }
+
+    @Test
+    void varlenMatchesReference() {
+        int[] cu = {0, 3, 3, 70, 150, 151};
+        DeltaRuleInputs in = new DeltaRuleInputs(5, 1, 151, 2, 4, 9, 37, 5, -0.3f);
+        for (int kind = 0; kind < 4; kind++) ChunkDeltaRuleTest.close(run(in, kind, cu), reference(in, kind, cu), 2e-6, "varlen kind " + kind);
+    }
+
+    @Test
+    void panamaBlockIsBitIdenticalToPlainTwin() {
+        assumeTrue(VectorizationProvider.vectorModulePresent(), "no jdk.incubator.vector");
+        DeltaStepKernel best = DeltaStepKernel.best(), plain = new OpsDeltaStepKernel();
+        assertTrue(best instanceof PanamaDeltaStepKernel, "Panama kernel loaded: " + best);
+        Random r = new Random(7);
+        for (int[] s : new int[][] {{1, 5, 1}, {12, 13, 3}, {7, 37, 64}, {128, 130, 2}, {16, 128, 65}, {3, 80, 1}, {33, 130, 1}, {128, 128, 1}, {9, 64, 8}}) {
+            int kd = s[0], vd = s[1], n = s[2];
+            float[] s1 = fill(r, kd * vd), dec = new float[n * kd], bk = fill(r, n * kd), kk = fill(r, n * kd), qs = fill(r, n * kd);
+            float[] wv = fill(r, n * vd);
+            for (int i = 0; i < dec.length; i++) dec[i] = r.nextFloat();
+            float[] s2 = s1.clone(), o1 = new float[3 + n * (vd + 2)], o2 = new float[o1.length];
+            float[] s3 = s1.clone(), o3 = new float[o1.length], s4 = s1.clone(), o4 = new float[o1.length];
+            best.block(s1, 0, kd, vd, n, dec, bk, kk, qs, wv, o1, 3, vd + 2, new float[Math.max(vd, kd * DeltaStepKernel.TILE_FLOATS_PER_ROW)]);
+            best.block(s3, 0, kd, vd, n, dec, bk, kk, qs, wv, o3, 3, vd + 2, null);
+            plain.block(s2, 0, kd, vd, n, dec, bk, kk, qs, wv, o2, 3, vd + 2, new float[vd]);
+            plain.block(s4, 0, kd, vd, n, dec, bk, kk, qs, wv, o4, 3, vd + 2, null); // no tile: whole-state path
+            assertArrayEquals(s2, s1, "state " + kd + "x" + vd + " n " + n);
+            assertArrayEquals(o2, o1, "o " + kd + "x" + vd + " n " + n);
+            assertArrayEquals(s4, s3, "state in place " + kd + "x" + vd + " n " + n);
+            assertArrayEquals(o4, o3, "o in place " + kd + "x" + vd + " n " + n);
+        }
+    }
+
+    @Test
+    void oneAndTwoThreadsAgreeBitForBit() {
+        DeltaRuleInputs in = new DeltaRuleInputs(9, 2, 100, 2, 4, 24, 70, 2, -0.5f);
+        int before = Parallel.threads();
+        try {
+            for (int kind = 0; kind < 4; kind++) {
+                Parallel.setThreads(1);
+                DeltaRuleOutput a = run(in, kind, null);
+                Parallel.setThreads(2);
+                DeltaRuleOutput b = run(in, kind, null);
+                assertArrayEquals(a.o().toArray(), b.o().toArray());
+                assertArrayEquals(a.finalState().toArray(), b.finalState().toArray());
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    private static float[] fill(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+        return a;
+    }
+}
