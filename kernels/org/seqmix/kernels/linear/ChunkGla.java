@@ -21,6 +21,8 @@ import org.seqmix.kernels.VectorizationProvider;
  */
 final class ChunkGla {
     static final int SUB = 16;
+    /** Row lengths of the decay mask are rounded up to this (the widest float vector: 16 lanes on AVX-512). */
+    private static final int VEC = 16;
 
     private ChunkGla() {}
 
@@ -53,8 +55,9 @@ final class ChunkGla {
         GlaProblem p;
         boolean busy;
         final int C, K, V;
-        final float[] S, z, Q, Kc, Vc, O, A, b, tmp, Qr, Kr;
+        final float[] S, z, Q, Kc, KcT, Vc, O, A, b, tmp, Qr, Kr;
         final VectorOps ops = VectorizationProvider.ops();
+        final ChunkMatmul mm = ChunkMatmul.get();
 
         static Worker take(GlaProblem p, int C) {
             Worker w = CACHE.get();
@@ -80,6 +83,7 @@ final class ChunkGla {
             // scalar gates read q and v in place and write o in place; GLA works on copies
             Q = key ? new float[C * K] : null;
             Kc = new float[C * K];
+            KcT = new float[K * C];
             Vc = key ? new float[C * V] : null;
             O = key ? new float[C * V] : null;
             A = new float[C * C];
@@ -123,12 +127,36 @@ final class ChunkGla {
             }
         }
 
-        /** Scalar gates: only k is copied (it is rescaled for the state update); q and v are read in place. */
+        /**
+         * Scalar gates: only k is copied, row-major (rescaled for the state update) and transposed [K, C] (the b
+         * operand of {@code Q Kᵀ}); q and v are read in place.
+         */
         void gatherScalar(int bi, int h, int c0, int L) {
             for (int i = 0; i < L; i++) {
-                System.arraycopy(p.k, p.ko + p.row(bi, c0 + i, h) * K, Kc, i * K, K);
+                int src = p.ko + p.row(bi, c0 + i, h) * K;
+                System.arraycopy(p.k, src, Kc, i * K, K);
                 b[i] = (i > 0 ? b[i - 1] : 0f) + p.scalarGate(bi, c0 + i, h);
             }
+            transposeK(L);
+        }
+
+        /** KcT = Kcᵀ, eight rows at a time: eight sequential load streams and one contiguous 8-float store per column. */
+        void transposeK(int L) {
+            int i = 0;
+            for (; i + 8 <= L; i += 8) {
+                int r = i * K;
+                for (int kk = 0, t = i; kk < K; kk++, t += C) {
+                    KcT[t] = Kc[r + kk];
+                    KcT[t + 1] = Kc[r + K + kk];
+                    KcT[t + 2] = Kc[r + 2 * K + kk];
+                    KcT[t + 3] = Kc[r + 3 * K + kk];
+                    KcT[t + 4] = Kc[r + 4 * K + kk];
+                    KcT[t + 5] = Kc[r + 5 * K + kk];
+                    KcT[t + 6] = Kc[r + 6 * K + kk];
+                    KcT[t + 7] = Kc[r + 7 * K + kk];
+                }
+            }
+            for (; i < L; i++) for (int kk = 0; kk < K; kk++) KcT[kk * C + i] = Kc[i * K + kk];
         }
 
         /**
@@ -139,31 +167,34 @@ final class ChunkGla {
             int ldq = p.H * K, ldv = p.H * V, qo = p.qo + r0 * K, vo = p.vo + r0 * V, oo = r0 * V;
             boolean gated = p.gate != GlaProblem.Gate.NONE;
             // inter: O_i = exp(b_i) (q_i·scale) S
-            Gemm.sgemm(false, false, L, V, K, p.scale, p.q, qo, ldq, S, 0, V, 0f, od, oo, ldv);
+            mm.mul(L, V, K, p.scale, p.q, qo, ldq, 1, S, 0, V, od, oo, ldv, false);
             if (gated) {
                 ops.exp(b, 0, tmp, 0, L);
                 for (int i = 0; i < L; i++) ops.scale(tmp[i], od, oo + i * ldv, V);
             }
-            // intra: ((Q·scale) Kᵀ ∘ exp(b_i - b_j), j <= i) V; the exponents are <= 0, one vector exp per row
-            Gemm.sgemm(false, true, L, L, K, p.scale, p.q, qo, ldq, Kc, 0, K, 0f, A, 0, C);
+            // intra: ((Q·scale) Kᵀ ∘ exp(b_i - b_j), j <= i) V; the exponents are <= 0, one vector exp per row, its
+            // length rounded up to whole vectors with exp(0) past the diagonal (zeroed next) so no scalar exp tail
+            mm.mul(L, L, K, p.scale, p.q, qo, ldq, 1, KcT, 0, C, A, 0, C, false);
             for (int i = 0; i < L; i++) {
                 if (gated) {
+                    int n = Math.min(L, (i + VEC) / VEC * VEC);
                     for (int j = 0; j <= i; j++) tmp[j] = b[i] - b[j];
-                    ops.exp(tmp, 0, tmp, 0, i + 1);
+                    java.util.Arrays.fill(tmp, i + 1, n, 0f);
+                    ops.exp(tmp, 0, tmp, 0, n);
                     ops.mul(A, i * C, tmp, 0, A, i * C, i + 1);
                 }
                 java.util.Arrays.fill(A, i * C + i + 1, i * C + L, 0f);
             }
-            Gemm.sgemm(false, false, L, V, L, 1f, A, 0, C, p.v, vo, ldv, 1f, od, oo, ldv);
-            // state: S = exp(b_last) S + (K ∘ exp(b_last - b_j))ᵀ V
+            mm.mul(L, V, L, 1f, A, 0, C, 1, p.v, vo, ldv, od, oo, ldv, true);
+            // state: S = exp(b_last) S + (K ∘ exp(b_last - b_j))ᵀ V, the decays applied to the columns of Kᵀ
             if (gated) {
                 float last = b[L - 1];
                 ops.scale((float) Math.exp(last), S, 0, K * V);
                 for (int j = 0; j < L; j++) tmp[j] = last - b[j];
                 ops.exp(tmp, 0, tmp, 0, L);
-                for (int j = 0; j < L; j++) ops.scale(tmp[j], Kc, j * K, K);
+                for (int kk = 0; kk < K; kk++) ops.mul(KcT, kk * C, tmp, 0, KcT, kk * C, L);
             }
-            Gemm.sgemm(true, false, K, V, L, 1f, Kc, 0, K, p.v, vo, ldv, 1f, S, 0, V);
+            mm.mul(K, V, L, 1f, KcT, 0, C, 1, p.v, vo, ldv, S, 0, V, true);
         }
 
         /** Per-key decay (GLA). */
