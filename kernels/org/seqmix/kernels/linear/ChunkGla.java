@@ -3,7 +3,6 @@ package org.seqmix.kernels.linear;
 import org.seqmix.core.Parallel;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
-import org.seqmix.kernels.Gemm;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 
@@ -17,10 +16,16 @@ import org.seqmix.kernels.VectorizationProvider;
  * </pre>
  * For the per-key gate (GLA) the decay does not factor out of {@code Q Kᵀ}: queries are split into sub-blocks of
  * {@link #SUB} rows referenced at the sub-block's first row r, keys before r enter as
- * {@code (Q ∘ exp(b_i - b_r)) (K ∘ exp(b_r - b_j))ᵀ}, keys inside the sub-block pairwise.
+ * {@code (Q ∘ exp(b_i - b_r)) (K ∘ exp(b_r - b_j))ᵀ}, keys inside the sub-block the same way when the sub-block's
+ * decay span is at most {@link #MAX_SPAN} (factors stay normal floats), else pairwise.
  */
 final class ChunkGla {
     static final int SUB = 16;
+    /**
+     * Largest log-decay span of a GLA sub-block whose diagonal block is computed as a product of
+     * {@code exp(b_i - b_r)} (>= e^-30, normal floats) and {@code exp(b_r - b_j)} (<= e^30) factors.
+     */
+    static final float MAX_SPAN = 30f;
     /** Row lengths of the decay mask are rounded up to this (the widest float vector: 16 lanes on AVX-512). */
     private static final int VEC = 16;
 
@@ -140,23 +145,31 @@ final class ChunkGla {
             transposeK(L);
         }
 
-        /** KcT = Kcᵀ, eight rows at a time: eight sequential load streams and one contiguous 8-float store per column. */
+        /** KcT = Kcᵀ over the first L rows. */
         void transposeK(int L) {
+            transpose(Kc, L, KcT);
+        }
+
+        /**
+         * dst [K, C] = srcᵀ for the first L rows of src [C, K], eight rows at a time: eight sequential load streams
+         * and eight contiguous stores per column (a row-by-row scatter, strided stores, cost 4x more).
+         */
+        void transpose(float[] src, int L, float[] dst) {
             int i = 0;
             for (; i + 8 <= L; i += 8) {
                 int r = i * K;
                 for (int kk = 0, t = i; kk < K; kk++, t += C) {
-                    KcT[t] = Kc[r + kk];
-                    KcT[t + 1] = Kc[r + K + kk];
-                    KcT[t + 2] = Kc[r + 2 * K + kk];
-                    KcT[t + 3] = Kc[r + 3 * K + kk];
-                    KcT[t + 4] = Kc[r + 4 * K + kk];
-                    KcT[t + 5] = Kc[r + 5 * K + kk];
-                    KcT[t + 6] = Kc[r + 6 * K + kk];
-                    KcT[t + 7] = Kc[r + 7 * K + kk];
+                    dst[t] = src[r + kk];
+                    dst[t + 1] = src[r + K + kk];
+                    dst[t + 2] = src[r + 2 * K + kk];
+                    dst[t + 3] = src[r + 3 * K + kk];
+                    dst[t + 4] = src[r + 4 * K + kk];
+                    dst[t + 5] = src[r + 5 * K + kk];
+                    dst[t + 6] = src[r + 6 * K + kk];
+                    dst[t + 7] = src[r + 7 * K + kk];
                 }
             }
-            for (; i < L; i++) for (int kk = 0; kk < K; kk++) KcT[kk * C + i] = Kc[i * K + kk];
+            for (; i < L; i++) for (int kk = 0; kk < K; kk++) dst[kk * C + i] = src[i * K + kk];
         }
 
         /**
@@ -204,23 +217,28 @@ final class ChunkGla {
                 ops.exp(b, i * K, tmp, 0, K);
                 ops.mul(Q, i * K, tmp, 0, Kr, i * K, K);
             }
-            Gemm.sgemm(false, false, L, V, K, 1f, Kr, 0, K, S, 0, V, 0f, O, 0, V);
-            // intra, by query sub-blocks [r0, r1) referenced at row r0
+            mm.mul(L, V, K, 1f, Kr, 0, K, 1, S, 0, V, O, 0, V, false);
+            // intra, by query sub-blocks [r0, r1) referenced at row r0. Keys before r0 always go through the product
+            // (both factors <= 1); keys inside the sub-block too when its decay span is small enough that the key
+            // factor exp(b_r0 - b_j) >= 1 cannot overflow nor the query factor fall to subnormals, else pairwise
             for (int r0 = 0; r0 < L; r0 += SUB) {
                 int r1 = Math.min(L, r0 + SUB);
-                if (r0 > 0) {
+                boolean factored = span(r0, r1 - 1) <= MAX_SPAN;
+                int cols = factored ? r1 : r0;
+                if (cols > 0) {
                     for (int i = r0; i < r1; i++) {
                         expDiff(b, i * K, b, r0 * K);
                         ops.mul(Q, i * K, tmp, 0, Qr, (i - r0) * K, K);
                     }
-                    for (int j = 0; j < r0; j++) {
+                    for (int j = 0; j < cols; j++) {
                         expDiff(b, r0 * K, b, j * K);
                         ops.mul(Kc, j * K, tmp, 0, Kr, j * K, K);
                     }
-                    Gemm.sgemm(false, true, r1 - r0, r0, K, 1f, Qr, 0, K, Kr, 0, K, 0f, A, r0 * C, C);
+                    transpose(Kr, cols, KcT);
+                    mm.mul(r1 - r0, cols, K, 1f, Qr, 0, K, 1, KcT, 0, C, A, r0 * C, C, false);
                 }
                 for (int i = r0; i < r1; i++) {
-                    for (int j = r0; j <= i; j++) {
+                    for (int j = r0; j <= i && !factored; j++) {
                         expDiff(b, i * K, b, j * K);
                         ops.mul(tmp, 0, Q, i * K, tmp, 0, K);
                         A[i * C + j] = ops.dot(tmp, 0, Kc, j * K, K);
@@ -228,7 +246,7 @@ final class ChunkGla {
                     for (int j = i + 1; j < L; j++) A[i * C + j] = 0f;
                 }
             }
-            Gemm.sgemm(false, false, L, V, L, 1f, A, 0, C, Vc, 0, V, 1f, O, 0, V);
+            mm.mul(L, V, L, 1f, A, 0, C, 1, Vc, 0, V, O, 0, V, true);
             // state: S = diag(exp(b_last)) S + (K ∘ exp(b_last - b_j))ᵀ V
             int lo = (L - 1) * K;
             ops.exp(b, lo, tmp, 0, K);
@@ -237,7 +255,15 @@ final class ChunkGla {
                 expDiff(b, lo, b, j * K);
                 ops.mul(Kc, j * K, tmp, 0, Kc, j * K, K);
             }
-            Gemm.sgemm(true, false, K, V, L, 1f, Kc, 0, K, Vc, 0, V, 1f, S, 0, V);
+            transpose(Kc, L, KcT);
+            mm.mul(K, V, L, 1f, KcT, 0, C, 1, Vc, 0, V, S, 0, V, true);
+        }
+
+        /** Largest decay over the key channels between rows r and e >= r: {@code max_k b[r, k] - b[e, k]} (>= 0). */
+        float span(int r, int e) {
+            float m = 0f;
+            for (int kk = 0; kk < K; kk++) m = Math.max(m, b[r * K + kk] - b[e * K + kk]);
+            return m;
         }
 
         /** tmp = exp(x - y) over K channels. */

@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Panama {@link ChunkMatmul}: for a with contiguous rows, tiles of 8 rows x 2 vectors (8 x 32 on AVX-512: 16 accumulators, two b loads and
  * eight a broadcasts per step, within the 32 zmm registers), b read in place row by row, a broadcast from wherever
  * its strides put it. Rows or columns that do not fill a tile go through the scalar loop (same order, so results
- * are bit-identical to {@link ScalarChunkMatmul}). Loaded by name only when jdk.incubator.vector is present.
+ * are bit-identical to {@link ScalarChunkMatmul}); a column remainder of whole vectors runs as 8 x L tiles. Loaded by name only when jdk.incubator.vector is present.
  */
 final class PanamaChunkMatmul implements ChunkMatmul {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -26,8 +26,45 @@ final class PanamaChunkMatmul implements ChunkMatmul {
         for (int j = 0; j < nFull; j += NR) {
             for (int i = 0; i < mFull; i += MR) tile(k, alpha, a, ao + i * ars, ars, b, bo + j, ldb, c, co + i * ldc + j, ldc, accumulate);
         }
-        ScalarChunkMatmul.block(0, mFull, nFull, n, k, alpha, a, ao, ars, aps, b, bo, ldb, c, co, ldc, accumulate);
+        int n1 = aps == 1 ? n / L * L : 0;   // one more 8 x L column strip (the 16-wide sub-blocks of GLA)
+        for (int j = nFull; j < n1; j += L) {
+            for (int i = 0; i < mFull; i += MR) tile1(k, alpha, a, ao + i * ars, ars, b, bo + j, ldb, c, co + i * ldc + j, ldc, accumulate);
+        }
+        ScalarChunkMatmul.block(0, mFull, Math.max(nFull, n1), n, k, alpha, a, ao, ars, aps, b, bo, ldb, c, co, ldc, accumulate);
         ScalarChunkMatmul.block(mFull, m, 0, n, k, alpha, a, ao, ars, aps, b, bo, ldb, c, co, ldc, accumulate);
+    }
+
+    /** One 8 x L tile (written out like {@link #tile}). */
+    private static void tile1(int k, float alpha, float[] a, int ao, int ars, float[] b, int bo, int ldb,
+                              float[] c, int co, int ldc, boolean accumulate) {
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        int a0 = ao, a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars, a4 = a3 + ars, a5 = a4 + ars, a6 = a5 + ars, a7 = a6 + ars;
+        for (int p = 0, bp = bo; p < k; p++, bp += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            c0 = b0.fma(FloatVector.broadcast(S, a[a0 + p]), c0);
+            c1 = b0.fma(FloatVector.broadcast(S, a[a1 + p]), c1);
+            c2 = b0.fma(FloatVector.broadcast(S, a[a2 + p]), c2);
+            c3 = b0.fma(FloatVector.broadcast(S, a[a3 + p]), c3);
+            c4 = b0.fma(FloatVector.broadcast(S, a[a4 + p]), c4);
+            c5 = b0.fma(FloatVector.broadcast(S, a[a5 + p]), c5);
+            c6 = b0.fma(FloatVector.broadcast(S, a[a6 + p]), c6);
+            c7 = b0.fma(FloatVector.broadcast(S, a[a7 + p]), c7);
+        }
+        int o1 = co + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc, o6 = o5 + ldc, o7 = o6 + ldc;
+        if (!accumulate) {
+            c0.mul(alpha).intoArray(c, co); c1.mul(alpha).intoArray(c, o1); c2.mul(alpha).intoArray(c, o2); c3.mul(alpha).intoArray(c, o3);
+            c4.mul(alpha).intoArray(c, o4); c5.mul(alpha).intoArray(c, o5); c6.mul(alpha).intoArray(c, o6); c7.mul(alpha).intoArray(c, o7);
+        } else {
+            FloatVector va = FloatVector.broadcast(S, alpha);
+            c0.fma(va, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c1.fma(va, FloatVector.fromArray(S, c, o1)).intoArray(c, o1);
+            c2.fma(va, FloatVector.fromArray(S, c, o2)).intoArray(c, o2);
+            c3.fma(va, FloatVector.fromArray(S, c, o3)).intoArray(c, o3);
+            c4.fma(va, FloatVector.fromArray(S, c, o4)).intoArray(c, o4);
+            c5.fma(va, FloatVector.fromArray(S, c, o5)).intoArray(c, o5);
+            c6.fma(va, FloatVector.fromArray(S, c, o6)).intoArray(c, o6);
+            c7.fma(va, FloatVector.fromArray(S, c, o7)).intoArray(c, o7);
+        }
     }
 
     /** One 8 x NR tile; the whole loop in one method body so C2 keeps every accumulator in a register. */

@@ -11,7 +11,7 @@ import org.seqmix.core.Rng;
 class ChunkMatmulTest {
     /** m, n, k: full 8 x 32 tiles, row and column tails, sizes below one tile, odd everything. */
     static final int[][] SHAPES = {{1, 1, 1}, {8, 32, 1}, {64, 128, 128}, {64, 64, 128}, {128, 128, 64}, {9, 33, 7},
-            {17, 70, 13}, {5, 200, 31}, {63, 31, 64}, {40, 96, 3}};
+            {17, 70, 13}, {5, 200, 31}, {63, 31, 64}, {40, 96, 3}, {16, 48, 128}, {16, 16, 128}, {24, 80, 9}};
     static final int AO = 3, BO = 2, CO = 5;
 
     /** a stored with row stride ars and column stride aps (row-major with padding, or transposed); b, c padded rows. */
