@@ -133,8 +133,9 @@ final class ChunkGla {
         }
 
         /**
-         * Scalar gates: only k is copied, row-major (rescaled for the state update) and transposed [K, C] (the b
-         * operand of {@code Q Kᵀ}); q and v are read in place.
+         * Scalar gates: only k is copied, row-major (for the transpose and the normalizer's key sum) and transposed
+         * [K, C] (right operand of {@code Q Kᵀ}, then rescaled as left operand of the state update); q and v are
+         * read in place.
          */
         void gatherScalar(int bi, int h, int c0, int L) {
             for (int i = 0; i < L; i++) {
