@@ -152,11 +152,16 @@ final class ChunkGla {
         }
 
         /**
-         * dst [K, C] = srcᵀ for the first L rows of src [C, K], eight rows at a time: eight sequential load streams
+         * dst [K, C] = srcᵀ for the first L rows of src [C, K] (into dst's first L columns), eight rows at a time: eight sequential load streams
          * and eight contiguous stores per column (a row-by-row scatter, strided stores, cost 4x more).
          */
         void transpose(float[] src, int L, float[] dst) {
-            int i = 0;
+            transpose(src, 0, L, dst);
+        }
+
+        /** The same for rows [from, to). */
+        void transpose(float[] src, int from, int to, float[] dst) {
+            int i = from, L = to;
             for (; i + 8 <= L; i += 8) {
                 int r = i * K;
                 for (int kk = 0, t = i; kk < K; kk++, t += C) {
@@ -222,6 +227,10 @@ final class ChunkGla {
             // intra, by query sub-blocks [r0, r1) referenced at row r0. Keys before r0 always go through the product
             // (both factors <= 1); keys inside the sub-block too when its decay span is small enough that the key
             // factor exp(b_r0 - b_j) >= 1 cannot overflow nor the query factor fall to subnormals, else pairwise
+            // The rescaled keys stay in KcT ([K, C], columns = keys) across sub-blocks: moving the reference from row
+            // ref to r0 multiplies the columns already there by exp(b_r0 - b_ref) (one exp row per sub-block), only
+            // the new columns are exponentiated and transposed in
+            int have = 0, ref = 0;
             for (int r0 = 0; r0 < L; r0 += SUB) {
                 int r1 = Math.min(L, r0 + SUB);
                 boolean factored = span(r0, r1 - 1) <= MAX_SPAN;
@@ -231,11 +240,17 @@ final class ChunkGla {
                         expDiff(b, i * K, b, r0 * K);
                         ops.mul(Q, i * K, tmp, 0, Qr, (i - r0) * K, K);
                     }
-                    for (int j = 0; j < cols; j++) {
+                    if (have > 0 && ref != r0) {
+                        expDiff(b, r0 * K, b, ref * K);
+                        for (int kk = 0; kk < K; kk++) ops.scale(tmp[kk], KcT, kk * C, have);
+                    }
+                    for (int j = have; j < cols; j++) {
                         expDiff(b, r0 * K, b, j * K);
                         ops.mul(Kc, j * K, tmp, 0, Kr, j * K, K);
                     }
-                    transpose(Kr, cols, KcT);
+                    transpose(Kr, have, cols, KcT);
+                    have = cols;
+                    ref = r0;
                     mm.mul(r1 - r0, cols, K, 1f, Qr, 0, K, 1, KcT, 0, C, A, r0 * C, C, false);
                 }
                 for (int i = r0; i < r1; i++) {
