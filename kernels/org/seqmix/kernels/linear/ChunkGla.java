@@ -3,7 +3,6 @@ package org.seqmix.kernels.linear;
 import org.seqmix.core.Parallel;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
-import org.seqmix.kernels.Gemm;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 
@@ -17,10 +16,18 @@ import org.seqmix.kernels.VectorizationProvider;
  * </pre>
  * For the per-key gate (GLA) the decay does not factor out of {@code Q Kᵀ}: queries are split into sub-blocks of
  * {@link #SUB} rows referenced at the sub-block's first row r, keys before r enter as
- * {@code (Q ∘ exp(b_i - b_r)) (K ∘ exp(b_r - b_j))ᵀ}, keys inside the sub-block pairwise.
+ * {@code (Q ∘ exp(b_i - b_r)) (K ∘ exp(b_r - b_j))ᵀ}, keys inside the sub-block the same way when the sub-block's
+ * decay span is at most {@link #MAX_SPAN} (factors stay normal floats), else pairwise.
  */
 final class ChunkGla {
     static final int SUB = 16;
+    /**
+     * Largest log-decay span of a GLA sub-block whose diagonal block is computed as a product of
+     * {@code exp(b_i - b_r)} (>= e^-30, normal floats) and {@code exp(b_r - b_j)} (<= e^30) factors.
+     */
+    static final float MAX_SPAN = 30f;
+    /** Row lengths of the decay mask are rounded up to this (the widest float vector: 16 lanes on AVX-512). */
+    private static final int VEC = 16;
 
     private ChunkGla() {}
 
@@ -53,8 +60,9 @@ final class ChunkGla {
         GlaProblem p;
         boolean busy;
         final int C, K, V;
-        final float[] S, z, Q, Kc, Vc, O, A, b, tmp, Qr, Kr;
+        final float[] S, z, Q, Kc, KcT, Vc, O, A, b, tmp, Qr, Kr;
         final VectorOps ops = VectorizationProvider.ops();
+        final ChunkMatmul mm = ChunkMatmul.get();
 
         static Worker take(GlaProblem p, int C) {
             Worker w = CACHE.get();
@@ -80,6 +88,7 @@ final class ChunkGla {
             // scalar gates read q and v in place and write o in place; GLA works on copies
             Q = key ? new float[C * K] : null;
             Kc = new float[C * K];
+            KcT = new float[K * C];
             Vc = key ? new float[C * V] : null;
             O = key ? new float[C * V] : null;
             A = new float[C * C];
@@ -123,12 +132,50 @@ final class ChunkGla {
             }
         }
 
-        /** Scalar gates: only k is copied (it is rescaled for the state update); q and v are read in place. */
+        /**
+         * Scalar gates: only k is copied, row-major (for the transpose and the normalizer's key sum) and transposed
+         * [K, C] (right operand of {@code Q Kᵀ}, then rescaled as left operand of the state update); q and v are
+         * read in place.
+         */
         void gatherScalar(int bi, int h, int c0, int L) {
             for (int i = 0; i < L; i++) {
-                System.arraycopy(p.k, p.ko + p.row(bi, c0 + i, h) * K, Kc, i * K, K);
+                int src = p.ko + p.row(bi, c0 + i, h) * K;
+                System.arraycopy(p.k, src, Kc, i * K, K);
                 b[i] = (i > 0 ? b[i - 1] : 0f) + p.scalarGate(bi, c0 + i, h);
             }
+            transposeK(L);
+        }
+
+        /** KcT = Kcᵀ over the first L rows. */
+        void transposeK(int L) {
+            transpose(Kc, L, KcT);
+        }
+
+        /**
+         * dst [K, C] = srcᵀ for the first L rows of src [C, K] (into dst's first L columns), eight rows at a time: eight sequential load streams
+         * and eight contiguous stores per column (a row-by-row scatter, strided stores, cost 4x more).
+         */
+        void transpose(float[] src, int L, float[] dst) {
+            transpose(src, 0, L, dst);
+        }
+
+        /** The same for rows [from, to). */
+        void transpose(float[] src, int from, int to, float[] dst) {
+            int i = from, L = to;
+            for (; i + 8 <= L; i += 8) {
+                int r = i * K;
+                for (int kk = 0, t = i; kk < K; kk++, t += C) {
+                    dst[t] = src[r + kk];
+                    dst[t + 1] = src[r + K + kk];
+                    dst[t + 2] = src[r + 2 * K + kk];
+                    dst[t + 3] = src[r + 3 * K + kk];
+                    dst[t + 4] = src[r + 4 * K + kk];
+                    dst[t + 5] = src[r + 5 * K + kk];
+                    dst[t + 6] = src[r + 6 * K + kk];
+                    dst[t + 7] = src[r + 7 * K + kk];
+                }
+            }
+            for (; i < L; i++) for (int kk = 0; kk < K; kk++) dst[kk * C + i] = src[i * K + kk];
         }
 
         /**
@@ -139,31 +186,34 @@ final class ChunkGla {
             int ldq = p.H * K, ldv = p.H * V, qo = p.qo + r0 * K, vo = p.vo + r0 * V, oo = r0 * V;
             boolean gated = p.gate != GlaProblem.Gate.NONE;
             // inter: O_i = exp(b_i) (q_i·scale) S
-            Gemm.sgemm(false, false, L, V, K, p.scale, p.q, qo, ldq, S, 0, V, 0f, od, oo, ldv);
+            mm.mul(L, V, K, p.scale, p.q, qo, ldq, 1, S, 0, V, od, oo, ldv, false);
             if (gated) {
                 ops.exp(b, 0, tmp, 0, L);
                 for (int i = 0; i < L; i++) ops.scale(tmp[i], od, oo + i * ldv, V);
             }
-            // intra: ((Q·scale) Kᵀ ∘ exp(b_i - b_j), j <= i) V; the exponents are <= 0, one vector exp per row
-            Gemm.sgemm(false, true, L, L, K, p.scale, p.q, qo, ldq, Kc, 0, K, 0f, A, 0, C);
+            // intra: ((Q·scale) Kᵀ ∘ exp(b_i - b_j), j <= i) V; the exponents are <= 0, one vector exp per row, its
+            // length rounded up to whole vectors with exp(0) past the diagonal (zeroed next) so no scalar exp tail
+            mm.mul(L, L, K, p.scale, p.q, qo, ldq, 1, KcT, 0, C, A, 0, C, false);
             for (int i = 0; i < L; i++) {
                 if (gated) {
+                    int n = Math.min(L, (i + VEC) / VEC * VEC);
                     for (int j = 0; j <= i; j++) tmp[j] = b[i] - b[j];
-                    ops.exp(tmp, 0, tmp, 0, i + 1);
+                    java.util.Arrays.fill(tmp, i + 1, n, 0f);
+                    ops.exp(tmp, 0, tmp, 0, n);
                     ops.mul(A, i * C, tmp, 0, A, i * C, i + 1);
                 }
                 java.util.Arrays.fill(A, i * C + i + 1, i * C + L, 0f);
             }
-            Gemm.sgemm(false, false, L, V, L, 1f, A, 0, C, p.v, vo, ldv, 1f, od, oo, ldv);
-            // state: S = exp(b_last) S + (K ∘ exp(b_last - b_j))ᵀ V
+            mm.mul(L, V, L, 1f, A, 0, C, 1, p.v, vo, ldv, od, oo, ldv, true);
+            // state: S = exp(b_last) S + (K ∘ exp(b_last - b_j))ᵀ V, the decays applied to the columns of Kᵀ
             if (gated) {
                 float last = b[L - 1];
                 ops.scale((float) Math.exp(last), S, 0, K * V);
                 for (int j = 0; j < L; j++) tmp[j] = last - b[j];
                 ops.exp(tmp, 0, tmp, 0, L);
-                for (int j = 0; j < L; j++) ops.scale(tmp[j], Kc, j * K, K);
+                for (int kk = 0; kk < K; kk++) ops.mul(KcT, kk * C, tmp, 0, KcT, kk * C, L);
             }
-            Gemm.sgemm(true, false, K, V, L, 1f, Kc, 0, K, p.v, vo, ldv, 1f, S, 0, V);
+            mm.mul(K, V, L, 1f, KcT, 0, C, 1, p.v, vo, ldv, S, 0, V, true);
         }
 
         /** Per-key decay (GLA). */
@@ -173,23 +223,38 @@ final class ChunkGla {
                 ops.exp(b, i * K, tmp, 0, K);
                 ops.mul(Q, i * K, tmp, 0, Kr, i * K, K);
             }
-            Gemm.sgemm(false, false, L, V, K, 1f, Kr, 0, K, S, 0, V, 0f, O, 0, V);
-            // intra, by query sub-blocks [r0, r1) referenced at row r0
+            mm.mul(L, V, K, 1f, Kr, 0, K, 1, S, 0, V, O, 0, V, false);
+            // intra, by query sub-blocks [r0, r1) referenced at row r0. Keys before r0 always go through the product
+            // (both factors <= 1); keys inside the sub-block too when its decay span is small enough that the key
+            // factor exp(b_r0 - b_j) >= 1 cannot overflow nor the query factor fall to subnormals, else pairwise
+            // The rescaled keys stay in KcT ([K, C], columns = keys) across sub-blocks: moving the reference from row
+            // ref to r0 multiplies the columns already there by exp(b_r0 - b_ref) (one exp row per sub-block), only
+            // the new columns are exponentiated and transposed in
+            int have = 0, ref = 0;
             for (int r0 = 0; r0 < L; r0 += SUB) {
                 int r1 = Math.min(L, r0 + SUB);
-                if (r0 > 0) {
+                boolean factored = span(r0, r1 - 1) <= MAX_SPAN;
+                int cols = factored ? r1 : r0;
+                if (cols > 0) {
                     for (int i = r0; i < r1; i++) {
                         expDiff(b, i * K, b, r0 * K);
                         ops.mul(Q, i * K, tmp, 0, Qr, (i - r0) * K, K);
                     }
-                    for (int j = 0; j < r0; j++) {
+                    if (have > 0 && ref != r0) {
+                        expDiff(b, r0 * K, b, ref * K);
+                        for (int kk = 0; kk < K; kk++) ops.scale(tmp[kk], KcT, kk * C, have);
+                    }
+                    for (int j = have; j < cols; j++) {
                         expDiff(b, r0 * K, b, j * K);
                         ops.mul(Kc, j * K, tmp, 0, Kr, j * K, K);
                     }
-                    Gemm.sgemm(false, true, r1 - r0, r0, K, 1f, Qr, 0, K, Kr, 0, K, 0f, A, r0 * C, C);
+                    transpose(Kr, have, cols, KcT);
+                    have = cols;
+                    ref = r0;
+                    mm.mul(r1 - r0, cols, K, 1f, Qr, 0, K, 1, KcT, 0, C, A, r0 * C, C, false);
                 }
                 for (int i = r0; i < r1; i++) {
-                    for (int j = r0; j <= i; j++) {
+                    for (int j = r0; j <= i && !factored; j++) {
                         expDiff(b, i * K, b, j * K);
                         ops.mul(tmp, 0, Q, i * K, tmp, 0, K);
                         A[i * C + j] = ops.dot(tmp, 0, Kc, j * K, K);
@@ -197,7 +262,7 @@ final class ChunkGla {
                     for (int j = i + 1; j < L; j++) A[i * C + j] = 0f;
                 }
             }
-            Gemm.sgemm(false, false, L, V, L, 1f, A, 0, C, Vc, 0, V, 1f, O, 0, V);
+            mm.mul(L, V, L, 1f, A, 0, C, 1, Vc, 0, V, O, 0, V, true);
             // state: S = diag(exp(b_last)) S + (K ∘ exp(b_last - b_j))ᵀ V
             int lo = (L - 1) * K;
             ops.exp(b, lo, tmp, 0, K);
@@ -206,7 +271,15 @@ final class ChunkGla {
                 expDiff(b, lo, b, j * K);
                 ops.mul(Kc, j * K, tmp, 0, Kc, j * K, K);
             }
-            Gemm.sgemm(true, false, K, V, L, 1f, Kc, 0, K, Vc, 0, V, 1f, S, 0, V);
+            transpose(Kc, L, KcT);
+            mm.mul(K, V, L, 1f, KcT, 0, C, 1, Vc, 0, V, S, 0, V, true);
+        }
+
+        /** Largest decay over the key channels between rows r and e >= r: {@code max_k b[r, k] - b[e, k]} (>= 0). */
+        float span(int r, int e) {
+            float m = 0f;
+            for (int kk = 0; kk < K; kk++) m = Math.max(m, b[r * K + kk] - b[e * K + kk]);
+            return m;
         }
 
         /** tmp = exp(x - y) over K channels. */

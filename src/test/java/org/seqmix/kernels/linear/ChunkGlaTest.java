@@ -47,6 +47,19 @@ class ChunkGlaTest {
     }
 
     @Test
+    void keyGateDiagonalBlocksFactoredOrPairwiseByDecaySpan() {
+        // weak gates: every diagonal sub-block as a product; strong (span > MAX_SPAN): pairwise; in between: mixed.
+        // Odd K and V exercise the column tails of the chunk products
+        for (float[] range : new float[][] {{-0.2f, 0f}, {-4f, -2.5f}, {-3f, 0f}}) {
+            LinearAttnTestData d = LinearAttnTestData.random("gla", 5, 1, 150, 2, 19, 21, range[0], range[1], true);
+            Tensor[] ref = d.naive();
+            GlaOutput ch = d.chunk(d.h0(), null, 64);
+            assertClose(ref[0], ch.o(), 1e-5, "gla g in [" + range[0] + ", " + range[1] + "] o");
+            assertClose(ref[1], ch.finalState(), 1e-5, "gla g in [" + range[0] + ", " + range[1] + "] state");
+        }
+    }
+
+    @Test
     void noFinalStateUnlessAsked() {
         LinearAttnTestData d = LinearAttnTestData.random("gla", 1, 1, 10, 1, 4, 4, -1f, 0f, false);
         assertNull(LinearAttn.chunkGla(d.q(), d.k(), d.v(), d.g(), d.scale(), null, false, null, 4).finalState());
