@@ -7,7 +7,8 @@ import org.seqmix.kernels.linear.LinearAttn;
 
 /**
  * linear_attn, simple_gla, lightning_attn, gla. {@code forward} is the chunk form (what the layers run for a
- * prefill). Flops per token and head: chunk {@code 4KV + 2C(K+V)} (GLA {@code + CK}), recurrent and step
+ * prefill). Flops per token and head: chunk {@code 4KV + 2C(K+V)} (GLA {@code 4KV + 2(C/2+8)K + 2CV + CK}: its Q Kᵀ covers
+ * only the 16-wide sub-blocks up to the diagonal), recurrent and step
  * {@code 4KV} for linear_attn, {@code 5KV} with a decay (the state is scaled once per token).
  */
 final class BenchLinear {
@@ -62,7 +63,9 @@ final class BenchLinear {
             default -> () -> LinearAttn.chunkGla(q, kk, vv, g, scale, null, true, null, c);
         };
         int ce = Math.min(c, t);
-        double perToken = 4.0 * k * v + 2.0 * ce * (k + v) + (gla ? (double) ce * k : 0);
+        // GLA's Q K^T covers only the sub-blocks up to the diagonal: C/2 + SUB/2 key columns on average
+        double qkCols = gla ? Math.min(ce, ce / 2.0 + 8) : ce;
+        double perToken = 4.0 * k * v + 2.0 * qkCols * k + 2.0 * ce * v + (gla ? (double) ce * k : 0);
         return new BenchCase(call, perToken * tokens, "chunk", f);
     }
 }

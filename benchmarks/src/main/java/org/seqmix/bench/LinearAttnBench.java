@@ -174,14 +174,14 @@ public class LinearAttnBench {
     }
 
     /**
-     * Report hook: flops per op. Chunk (docs/linear_attention.md): per token and head {@code 4KV + 2C(K+V)}, GLA
-     * adds {@code C·K}; recurrent and step: {@code 4KV} (decay, rank-1 update and read-out, 2 flops each less one);
+     * Report hook: flops per op. Chunk (docs/linear_attention.md): per token and head {@code 4KV + 2C(K+V)}; GLA's
+     * Q Kᵀ covers C/2 + 8 key columns on average and it adds {@code C·K}; recurrent and step: {@code 4KV} (decay, rank-1 update and read-out, 2 flops each less one);
      * forward: the form that the rule picks.
      */
     public static double flops(String method, Map<String, String> params) {
         int d = Integer.parseInt(params.getOrDefault("headDim", "128"));
         boolean gla = "gla".equals(params.get("op"));
-        double rec = 4.0 * d * d, chunk = 4.0 * d * d + 2.0 * CHUNK * (d + d) + (gla ? (double) CHUNK * d : 0);
+        double rec = 4.0 * d * d, chunk = 4.0 * d * d + 2.0 * (gla ? CHUNK / 2.0 + 8 : CHUNK) * d + 2.0 * CHUNK * d + (gla ? (double) CHUNK * d : 0);
         return switch (method) {
             case "prefillChunk" -> H * tokens(params) * chunk;
             case "prefillRecurrent" -> H * tokens(params) * rec;
