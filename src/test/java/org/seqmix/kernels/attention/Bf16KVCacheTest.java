@@ -54,7 +54,8 @@ class Bf16KVCacheTest {
         assertTrue(ef < 2e-5, "f32 " + ef);
         assertTrue(eh < 1e-2, "bf16 " + eh);
         assertTrue(half.isBf16() && !f32.isBf16());
-        long scratch = 4L * 2 * 4 * 43;
+        long scratch = f32.scratchBytes();
+        assertEquals(scratch, half.scratchBytes());
         assertEquals(f32.bytes() - scratch, 2 * (half.bytes() - scratch), "entries take half the bytes");
         KVCache grow = KVCache.growingBf16(2, 4, 2, 32, 90, AttentionMask.CAUSAL);
         double eg = Tensor.relativeL2Error(Reference.decode(grow, x[0], x[1], x[2], 0.2f),
