@@ -107,74 +107,87 @@ final class PanamaDecodeKernel implements DecodeKernel {
         if (L == 16) {
             for (; j + 16 <= n; j += 16) {
                 int r = ko + j * d;
-                FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z, a8 = z, a9 = z, a10 = z, a11 = z, a12 = z, a13 = z, a14 = z, a15 = z;
-                for (int x = 0; x < bound; x += 2 * L) {
-                    FloatVector qe = FloatVector.fromArray(F, q, qo + x), qd = FloatVector.fromArray(F, q, qo + x + L);
-                    IntVector w;
-                    w = ShortVector.fromArray(S, k, r + 0 * d + x).reinterpretAsInts();
-                    a0 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a0);
-                    a0 = w.and(HI).reinterpretAsFloats().fma(qd, a0);
-                    w = ShortVector.fromArray(S, k, r + 1 * d + x).reinterpretAsInts();
-                    a1 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a1);
-                    a1 = w.and(HI).reinterpretAsFloats().fma(qd, a1);
-                    w = ShortVector.fromArray(S, k, r + 2 * d + x).reinterpretAsInts();
-                    a2 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a2);
-                    a2 = w.and(HI).reinterpretAsFloats().fma(qd, a2);
-                    w = ShortVector.fromArray(S, k, r + 3 * d + x).reinterpretAsInts();
-                    a3 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a3);
-                    a3 = w.and(HI).reinterpretAsFloats().fma(qd, a3);
-                    w = ShortVector.fromArray(S, k, r + 4 * d + x).reinterpretAsInts();
-                    a4 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a4);
-                    a4 = w.and(HI).reinterpretAsFloats().fma(qd, a4);
-                    w = ShortVector.fromArray(S, k, r + 5 * d + x).reinterpretAsInts();
-                    a5 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a5);
-                    a5 = w.and(HI).reinterpretAsFloats().fma(qd, a5);
-                    w = ShortVector.fromArray(S, k, r + 6 * d + x).reinterpretAsInts();
-                    a6 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a6);
-                    a6 = w.and(HI).reinterpretAsFloats().fma(qd, a6);
-                    w = ShortVector.fromArray(S, k, r + 7 * d + x).reinterpretAsInts();
-                    a7 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a7);
-                    a7 = w.and(HI).reinterpretAsFloats().fma(qd, a7);
-                    w = ShortVector.fromArray(S, k, r + 8 * d + x).reinterpretAsInts();
-                    a8 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a8);
-                    a8 = w.and(HI).reinterpretAsFloats().fma(qd, a8);
-                    w = ShortVector.fromArray(S, k, r + 9 * d + x).reinterpretAsInts();
-                    a9 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a9);
-                    a9 = w.and(HI).reinterpretAsFloats().fma(qd, a9);
-                    w = ShortVector.fromArray(S, k, r + 10 * d + x).reinterpretAsInts();
-                    a10 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a10);
-                    a10 = w.and(HI).reinterpretAsFloats().fma(qd, a10);
-                    w = ShortVector.fromArray(S, k, r + 11 * d + x).reinterpretAsInts();
-                    a11 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a11);
-                    a11 = w.and(HI).reinterpretAsFloats().fma(qd, a11);
-                    w = ShortVector.fromArray(S, k, r + 12 * d + x).reinterpretAsInts();
-                    a12 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a12);
-                    a12 = w.and(HI).reinterpretAsFloats().fma(qd, a12);
-                    w = ShortVector.fromArray(S, k, r + 13 * d + x).reinterpretAsInts();
-                    a13 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a13);
-                    a13 = w.and(HI).reinterpretAsFloats().fma(qd, a13);
-                    w = ShortVector.fromArray(S, k, r + 14 * d + x).reinterpretAsInts();
-                    a14 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a14);
-                    a14 = w.and(HI).reinterpretAsFloats().fma(qd, a14);
-                    w = ShortVector.fromArray(S, k, r + 15 * d + x).reinterpretAsInts();
-                    a15 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a15);
-                    a15 = w.and(HI).reinterpretAsFloats().fma(qd, a15);
+                // two passes of 8 keys, each with separate even/odd accumulators (16 independent FMA chains);
+                // the first pass is folded to two vectors of the tree before the second starts
+                FloatVector h0, h1, h2, h3;
+                {
+                    FloatVector e0 = z, d0 = z, e1 = z, d1 = z, e2 = z, d2 = z, e3 = z, d3 = z, e4 = z, d4 = z, e5 = z, d5 = z, e6 = z, d6 = z, e7 = z, d7 = z;
+                    for (int x = 0; x < bound; x += 2 * L) {
+                        FloatVector qe = FloatVector.fromArray(F, q, qo + x), qd = FloatVector.fromArray(F, q, qo + x + L);
+                        IntVector w;
+                        w = ShortVector.fromArray(S, k, r + x).reinterpretAsInts();
+                        e0 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e0);
+                        d0 = w.and(HI).reinterpretAsFloats().fma(qd, d0);
+                        w = ShortVector.fromArray(S, k, r + 1 * d + x).reinterpretAsInts();
+                        e1 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e1);
+                        d1 = w.and(HI).reinterpretAsFloats().fma(qd, d1);
+                        w = ShortVector.fromArray(S, k, r + 2 * d + x).reinterpretAsInts();
+                        e2 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e2);
+                        d2 = w.and(HI).reinterpretAsFloats().fma(qd, d2);
+                        w = ShortVector.fromArray(S, k, r + 3 * d + x).reinterpretAsInts();
+                        e3 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e3);
+                        d3 = w.and(HI).reinterpretAsFloats().fma(qd, d3);
+                        w = ShortVector.fromArray(S, k, r + 4 * d + x).reinterpretAsInts();
+                        e4 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e4);
+                        d4 = w.and(HI).reinterpretAsFloats().fma(qd, d4);
+                        w = ShortVector.fromArray(S, k, r + 5 * d + x).reinterpretAsInts();
+                        e5 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e5);
+                        d5 = w.and(HI).reinterpretAsFloats().fma(qd, d5);
+                        w = ShortVector.fromArray(S, k, r + 6 * d + x).reinterpretAsInts();
+                        e6 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e6);
+                        d6 = w.and(HI).reinterpretAsFloats().fma(qd, d6);
+                        w = ShortVector.fromArray(S, k, r + 7 * d + x).reinterpretAsInts();
+                        e7 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e7);
+                        d7 = w.and(HI).reinterpretAsFloats().fma(qd, d7);
+                    }
+                    FloatVector a0 = e0.add(d0), a1 = e1.add(d1), a2 = e2.add(d2), a3 = e3.add(d3), a4 = e4.add(d4), a5 = e5.add(d5), a6 = e6.add(d6), a7 = e7.add(d7);
+                    FloatVector c0 = a0.blend(a1, M8).add(a1.blend(a0, M8).rearrange(X8));
+                    FloatVector c1 = a2.blend(a3, M8).add(a3.blend(a2, M8).rearrange(X8));
+                    FloatVector c2 = a4.blend(a5, M8).add(a5.blend(a4, M8).rearrange(X8));
+                    FloatVector c3 = a6.blend(a7, M8).add(a7.blend(a6, M8).rearrange(X8));
+                    h0 = c0.blend(c1, M4).add(c1.blend(c0, M4).rearrange(X4));
+                    h1 = c2.blend(c3, M4).add(c3.blend(c2, M4).rearrange(X4));
                 }
-                // fixed-order tree: level w pairs lanes l and l^w, keeping one key per half; lane l ends with key bitrev(l)
-                FloatVector c0 = a0.blend(a1, M8).add(a1.blend(a0, M8).rearrange(X8));
-                FloatVector c1 = a2.blend(a3, M8).add(a3.blend(a2, M8).rearrange(X8));
-                FloatVector c2 = a4.blend(a5, M8).add(a5.blend(a4, M8).rearrange(X8));
-                FloatVector c3 = a6.blend(a7, M8).add(a7.blend(a6, M8).rearrange(X8));
-                FloatVector c4 = a8.blend(a9, M8).add(a9.blend(a8, M8).rearrange(X8));
-                FloatVector c5 = a10.blend(a11, M8).add(a11.blend(a10, M8).rearrange(X8));
-                FloatVector c6 = a12.blend(a13, M8).add(a13.blend(a12, M8).rearrange(X8));
-                FloatVector c7 = a14.blend(a15, M8).add(a15.blend(a14, M8).rearrange(X8));
-                FloatVector e0 = c0.blend(c1, M4).add(c1.blend(c0, M4).rearrange(X4));
-                FloatVector e1 = c2.blend(c3, M4).add(c3.blend(c2, M4).rearrange(X4));
-                FloatVector e2 = c4.blend(c5, M4).add(c5.blend(c4, M4).rearrange(X4));
-                FloatVector e3 = c6.blend(c7, M4).add(c7.blend(c6, M4).rearrange(X4));
-                FloatVector g0 = e0.blend(e1, M2).add(e1.blend(e0, M2).rearrange(X2));
-                FloatVector g1 = e2.blend(e3, M2).add(e3.blend(e2, M2).rearrange(X2));
+                {
+                    FloatVector e0 = z, d0 = z, e1 = z, d1 = z, e2 = z, d2 = z, e3 = z, d3 = z, e4 = z, d4 = z, e5 = z, d5 = z, e6 = z, d6 = z, e7 = z, d7 = z;
+                    for (int x = 0; x < bound; x += 2 * L) {
+                        FloatVector qe = FloatVector.fromArray(F, q, qo + x), qd = FloatVector.fromArray(F, q, qo + x + L);
+                        IntVector w;
+                        w = ShortVector.fromArray(S, k, r + 8 * d + x).reinterpretAsInts();
+                        e0 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e0);
+                        d0 = w.and(HI).reinterpretAsFloats().fma(qd, d0);
+                        w = ShortVector.fromArray(S, k, r + 9 * d + x).reinterpretAsInts();
+                        e1 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e1);
+                        d1 = w.and(HI).reinterpretAsFloats().fma(qd, d1);
+                        w = ShortVector.fromArray(S, k, r + 10 * d + x).reinterpretAsInts();
+                        e2 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e2);
+                        d2 = w.and(HI).reinterpretAsFloats().fma(qd, d2);
+                        w = ShortVector.fromArray(S, k, r + 11 * d + x).reinterpretAsInts();
+                        e3 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e3);
+                        d3 = w.and(HI).reinterpretAsFloats().fma(qd, d3);
+                        w = ShortVector.fromArray(S, k, r + 12 * d + x).reinterpretAsInts();
+                        e4 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e4);
+                        d4 = w.and(HI).reinterpretAsFloats().fma(qd, d4);
+                        w = ShortVector.fromArray(S, k, r + 13 * d + x).reinterpretAsInts();
+                        e5 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e5);
+                        d5 = w.and(HI).reinterpretAsFloats().fma(qd, d5);
+                        w = ShortVector.fromArray(S, k, r + 14 * d + x).reinterpretAsInts();
+                        e6 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e6);
+                        d6 = w.and(HI).reinterpretAsFloats().fma(qd, d6);
+                        w = ShortVector.fromArray(S, k, r + 15 * d + x).reinterpretAsInts();
+                        e7 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e7);
+                        d7 = w.and(HI).reinterpretAsFloats().fma(qd, d7);
+                    }
+                    FloatVector a0 = e0.add(d0), a1 = e1.add(d1), a2 = e2.add(d2), a3 = e3.add(d3), a4 = e4.add(d4), a5 = e5.add(d5), a6 = e6.add(d6), a7 = e7.add(d7);
+                    FloatVector c0 = a0.blend(a1, M8).add(a1.blend(a0, M8).rearrange(X8));
+                    FloatVector c1 = a2.blend(a3, M8).add(a3.blend(a2, M8).rearrange(X8));
+                    FloatVector c2 = a4.blend(a5, M8).add(a5.blend(a4, M8).rearrange(X8));
+                    FloatVector c3 = a6.blend(a7, M8).add(a7.blend(a6, M8).rearrange(X8));
+                    h2 = c0.blend(c1, M4).add(c1.blend(c0, M4).rearrange(X4));
+                    h3 = c2.blend(c3, M4).add(c3.blend(c2, M4).rearrange(X4));
+                }
+                FloatVector g0 = h0.blend(h1, M2).add(h1.blend(h0, M2).rearrange(X2));
+                FloatVector g1 = h2.blend(h3, M2).add(h3.blend(h2, M2).rearrange(X2));
                 g0.blend(g1, M1).add(g1.blend(g0, M1).rearrange(X1)).rearrange(BITREV).intoArray(s, so + j);
                 for (int t = 0; t < 16 && bound < d; t++) {
                     float acc = 0;
