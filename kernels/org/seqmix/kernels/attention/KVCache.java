@@ -19,7 +19,8 @@ import org.seqmix.kernels.VectorizationProvider;
  * </ul>
  *
  * Entries are float32, or bfloat16 ({@link #growingBf16}, {@link #slidingBf16}: half the bytes, dequantised in
- * the kernel, ~3 significant digits per entry). All sequences of the batch have the same length. Scratch for the scores is preallocated, so
+ * the kernel, ~3 significant digits per entry). All sequences of the batch have the same length. Scratch (scores,
+ * per-segment partial outputs, see {@link DecodeKernel}) is preallocated, so
  * {@link Attention#decode} allocates nothing. Not thread-safe.
  */
 public final class KVCache {

@@ -10,10 +10,10 @@ import jdk.incubator.vector.VectorSpecies;
 import org.seqmix.kernels.PanamaLanes;
 
 /**
- * {@link DecodeKernel} on {@code jdk.incubator.vector}. Scores: with 16-lane vectors, 16 keys in flight (one
- * accumulator each, q loaded once per column block) reduced together by a fixed tree of blends and lane swaps
- * into one vector of 16 scores (4 shuffle-adds per key pair instead of a horizontal sum per key); otherwise one
- * key at a time. Values: o for 8 vectors of the head dim in registers while the rows stream by. bf16 entries are
+ * {@link DecodeKernel} on {@code jdk.incubator.vector}. Scores: with 16-lane vectors, blocks of 16 keys (f32: one
+ * accumulator per key, q loaded once per column block; bf16: two passes of 8 keys with even/odd accumulators, so
+ * 16 FMA chains stay independent) reduced together by a fixed tree of blends and lane swaps into one vector of 16
+ * scores (4 vector ops per key pair and level instead of a horizontal sum per key); otherwise one key at a time. Values: o for 8 vectors of the head dim in registers while the rows stream by. bf16 entries are
  * read 2L at a time as L ints: {@code int << 16} is the even entry, {@code int & 0xFFFF0000} the odd one, so q
  * and o are kept in that even/odd order (see {@link DecodeKernel#toKernelOrder}). Hot loops are written out in one
  * method body each (no vector arguments to calls C2 might not inline); tails are scalar. Loaded by name only.
