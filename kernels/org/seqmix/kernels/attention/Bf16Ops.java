@@ -1,23 +1,11 @@
 package org.seqmix.kernels.attention;
 
-import org.seqmix.kernels.VectorizationProvider;
-
 /**
- * Fused kernels on bfloat16 rows (the upper 16 bits of a float32), dequantised on the fly, for the bf16 KV
- * cache: half the bytes streamed per decode step. A scalar floor and a Panama implementation, the latter loaded
- * by name only when {@code jdk.incubator.vector} is present.
+ * bfloat16 (the upper 16 bits of a float32) conversions for the bf16 KV cache: entries are rounded once when
+ * appended and widened in the decode kernels ({@link DecodeKernel}), so a step streams half the bytes.
  */
-interface Bf16Ops {
-    /** sum_i q[qo+i] * bf16(k[ko+i]). */
-    float dot(float[] q, int qo, short[] k, int ko, int n);
-
-    /** y[yo+i] += alpha * bf16(x[xo+i]). */
-    void axpy(float alpha, short[] x, int xo, float[] y, int yo, int n);
-
-    /** The active implementation. */
-    static Bf16Ops get() {
-        return Holder.OPS;
-    }
+final class Bf16Ops {
+    private Bf16Ops() {}
 
     /** Round to nearest even; NaN stays NaN. */
     static short fromFloat(float f) {
@@ -28,22 +16,5 @@ interface Bf16Ops {
 
     static float toFloat(short h) {
         return Float.intBitsToFloat(h << 16);
-    }
-
-    final class Holder {
-        static final Bf16Ops OPS = choose();
-
-        private Holder() {}
-
-        private static Bf16Ops choose() {
-            if (VectorizationProvider.vectorModulePresent() && !"scalar".equals(System.getProperty("seqmix.vectorization"))) {
-                try {
-                    return (Bf16Ops) Class.forName("org.seqmix.kernels.attention.PanamaBf16Ops").getDeclaredConstructor().newInstance();
-                } catch (ReflectiveOperationException | LinkageError e) {
-                    return new ScalarBf16Ops();
-                }
-            }
-            return new ScalarBf16Ops();
-        }
     }
 }

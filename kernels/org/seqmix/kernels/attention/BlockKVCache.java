@@ -20,6 +20,7 @@ public final class BlockKVCache {
     private final int[] numSelected; // [B * HQ]
     private final float[] blockScores; // [B * HQ, maxBlocks]
     private final float[] scores; // [B * HQ, capacity]
+    private final DecodeKernel kernel = DecodeKernel.get(); // float32 entries: q and o in natural order
 
     private Tensor curQ, curO;
     private float curScale;
@@ -148,19 +149,23 @@ public final class BlockKVCache {
         float[] qd = curQ.data();
         int qo = curQ.offset() + item * d, base = (b * kv.numKvHeads + h) * cap;
         int sc = item * cap, bo = item * maxBlocks, n = 0;
+        // a selected block is a run of contiguous keys: the decode kernel streams it once per pass
         for (int s = 0; s < numSelected[item]; s++) {
             int j0 = selected[bo + s] * blockSize, j1 = Math.min(j0 + blockSize, i + 1);
-            for (int j = j0; j < j1; j++) scores[sc + n++] = curScale * ops.dot(qd, qo, kv.k, (base + j) * d, d);
+            if (j1 > j0) kernel.scores(qd, qo, kv.k, (base + j0) * d, j1 - j0, d, scores, sc + n);
+            n += Math.max(0, j1 - j0);
         }
         float[] od = curO.data();
         int oo = curO.offset() + item * d;
         Arrays.fill(od, oo, oo + d, 0f);
         if (n == 0) return; // no visible key: zeros
+        ops.scale(curScale, scores, sc, n);
         ops.softmax(scores, sc, n);
         n = 0;
         for (int s = 0; s < numSelected[item]; s++) {
             int j0 = selected[bo + s] * blockSize, j1 = Math.min(j0 + blockSize, i + 1);
-            for (int j = j0; j < j1; j++) ops.axpy(scores[sc + n++], kv.v, (base + j) * d, od, oo, d);
+            if (j1 > j0) kernel.values(scores, sc + n, j1 - j0, kv.v, (base + j0) * d, d, od, oo);
+            n += Math.max(0, j1 - j0);
         }
     }
 }

@@ -19,7 +19,8 @@ import org.seqmix.kernels.VectorizationProvider;
  * </ul>
  *
  * Entries are float32, or bfloat16 ({@link #growingBf16}, {@link #slidingBf16}: half the bytes, dequantised in
- * the kernel, ~3 significant digits per entry). All sequences of the batch have the same length. Scratch for the scores is preallocated, so
+ * the kernel, ~3 significant digits per entry). All sequences of the batch have the same length. Scratch (scores,
+ * per-segment partial outputs, see {@link DecodeKernel}) is preallocated, so
  * {@link Attention#decode} allocates nothing. Not thread-safe.
  */
 public final class KVCache {
@@ -28,14 +29,21 @@ public final class KVCache {
     final AttentionMask mask;
     final float[] k, v; // float32 entries (empty when bf16)
     final short[] kh, vh; // bf16 entries (null when float32)
-    private final Bf16Ops bf16 = Bf16Ops.get();
+    /** Visible keys per work item of a step: long contexts are split so both cores stream one head. */
+    static final int SEGMENT = 1024;
+    private final DecodeKernel kernel = DecodeKernel.get();
     private final float[] scores; // [B * HQ, slots]
+    private final float[] qk; // [B * HQ, D] queries in kernel order
+    private final int maxSegments;
+    private final float[] partOut; // [B * HQ, maxSegments, D] per-segment outputs (kernel order)
+    private final float[] partMax, partSum; // [B * HQ, maxSegments] per-segment score max and softmax normaliser
+    private final float[] merged; // [D]
     private int length;
 
     // per-call arguments of the preallocated parallel body (no capturing lambda per step)
-    private Tensor curQ, curO;
     private float curScale;
-    private boolean curAll;
+    private final int[] runSlot = new int[6], runFirst = new int[6], runLength = new int[6]; // visible slot runs
+    private int numRuns, visible, segments;
     private final IntConsumer attendBody = this::attendItem;
 
     private KVCache(int batch, int numQueryHeads, int numKvHeads, int headDim, int slots, boolean ring, AttentionMask mask, boolean half) {
@@ -62,6 +70,12 @@ public final class KVCache {
         this.kh = half ? new short[(int) n] : null;
         this.vh = half ? new short[(int) n] : null;
         this.scores = new float[batch * numQueryHeads * slots];
+        this.qk = new float[batch * numQueryHeads * headDim];
+        this.maxSegments = (slots + SEGMENT - 1) / SEGMENT;
+        this.partOut = new float[batch * numQueryHeads * maxSegments * headDim];
+        this.partMax = new float[batch * numQueryHeads * maxSegments];
+        this.partSum = new float[batch * numQueryHeads * maxSegments];
+        this.merged = new float[headDim];
     }
 
     /** A cache for up to {@code capacity} tokens, attended with {@code mask} (causal, any window and sinks). */
@@ -98,7 +112,10 @@ public final class KVCache {
     /** Tokens it can still take ({@code Integer.MAX_VALUE} for a ring). */
     public int remaining() { return ring ? Integer.MAX_VALUE - length : slots - length; }
     /** Bytes held by keys, values and scratch. */
-    public long bytes() { return 4L * (k.length + v.length + scores.length) + (kh == null ? 0 : 2L * (kh.length + vh.length)); }
+    public long bytes() { return 4L * (k.length + v.length) + scratchBytes() + (kh == null ? 0 : 2L * (kh.length + vh.length)); }
+
+    /** Bytes of the decode scratch (scores, per-segment partial outputs). */
+    long scratchBytes() { return 4L * (scores.length + qk.length + partOut.length + partMax.length + partSum.length + merged.length); }
 
     /** True when entries are bfloat16. */
     public boolean isBf16() { return kh != null; }
@@ -196,52 +213,79 @@ public final class KVCache {
     }
 
     private void attend(Tensor q, float scale, Tensor o, boolean all) {
-        curAll = all;
-        curQ = q;
-        curO = o;
-        curScale = scale;
-        Parallel.forRange(batch * numQueryHeads, attendBody);
-        curQ = null;
-        curO = null;
-    }
-
-    private void attendItem(int item) {
-        int b = item / numQueryHeads, hq = item % numQueryHeads;
-        int h = hq / (numQueryHeads / numKvHeads);
         int i = length - 1;
+        int lo = all ? 0 : mask.windowStart(i);
+        // sinks outside the window first, then the window [lo, i], both in position order
+        numRuns = 0;
+        visible = 0;
+        addPositions(0, mask.hasWindow() ? Math.min(mask.numSinkTokens(), lo) : 0);
+        addPositions(lo, i + 1);
+        segments = (visible + SEGMENT - 1) / SEGMENT;
+        boolean half = kh != null;
+        int items = batch * numQueryHeads;
+        for (int item = 0; item < items; item++) kernel.toKernelOrder(q.data(), q.offset() + item * headDim, qk, item * headDim, headDim, half);
+        curScale = scale;
+        Parallel.forRange(items * segments, attendBody);
+        // merge the segments of each head in segment order: the same sums for any thread count
         VectorOps ops = VectorizationProvider.ops();
-        float[] qd = curQ.data();
-        int qo = curQ.offset() + item * headDim;
-        int base = (b * numKvHeads + h) * slots;
-        int so = item * slots;
-        int n = 0;
-        int lo = curAll ? 0 : mask.windowStart(i);
-        int sinks = mask.hasWindow() ? Math.min(mask.numSinkTokens(), lo) : 0;
-        // sinks first (only those outside the window), then the window [lo, i]
-        if (!ring && kh == null) {
-            // float32 growing cache: positions are slots, so sinks and window are contiguous runs of keys
-            ops.gemvRows(curScale, k, base * headDim, headDim, sinks, qd, qo, headDim, scores, so);
-            ops.gemvRows(curScale, k, (base + lo) * headDim, headDim, i - lo + 1, qd, qo, headDim, scores, so + sinks);
-            n = sinks + i - lo + 1;
-        } else {
-            for (int j = 0; j < sinks; j++) scores[so + n++] = curScale * dotKey(ops, qd, qo, (base + slotOf(j)) * headDim);
-            for (int j = lo; j <= i; j++) scores[so + n++] = curScale * dotKey(ops, qd, qo, (base + slotOf(j)) * headDim);
+        for (int item = 0; item < items; item++) {
+            int p0 = item * maxSegments;
+            float m = Float.NEGATIVE_INFINITY;
+            for (int s = 0; s < segments; s++) m = Math.max(m, partMax[p0 + s]);
+            double total = 0;
+            for (int s = 0; s < segments; s++) total += Math.exp((double) partMax[p0 + s] - m) * partSum[p0 + s];
+            Arrays.fill(merged, 0f);
+            for (int s = 0; s < segments; s++) {
+                float w = (float) (Math.exp((double) partMax[p0 + s] - m) * partSum[p0 + s] / total);
+                ops.axpy(w, partOut, (p0 + s) * headDim, merged, 0, headDim);
+            }
+            kernel.fromKernelOrder(merged, 0, o.data(), o.offset() + item * headDim, headDim, half);
         }
-        ops.softmax(scores, so, n);
-        float[] od = curO.data();
-        int oo = curO.offset() + item * headDim;
-        Arrays.fill(od, oo, oo + headDim, 0f);
-        n = 0;
-        for (int j = 0; j < sinks; j++) addValue(ops, scores[so + n++], (base + slotOf(j)) * headDim, od, oo);
-        for (int j = lo; j <= i; j++) addValue(ops, scores[so + n++], (base + slotOf(j)) * headDim, od, oo);
     }
 
-    private float dotKey(VectorOps ops, float[] q, int qo, int entry) {
-        return kh != null ? bf16.dot(q, qo, kh, entry, headDim) : ops.dot(q, qo, k, entry, headDim);
+    /** Appends the slot runs holding positions [a, e) (a ring splits where it wraps). */
+    private void addPositions(int a, int e) {
+        int sinks = mask.numSinkTokens(), w = mask.windowSize();
+        while (a < e) {
+            int len = !ring ? e - a : a < sinks ? Math.min(e, sinks) - a : Math.min(e - a, w - a % w);
+            runSlot[numRuns] = slotOf(a);
+            runFirst[numRuns] = visible;
+            runLength[numRuns++] = len;
+            visible += len;
+            a += len;
+        }
     }
 
-    private void addValue(VectorOps ops, float p, int entry, float[] o, int oo) {
-        if (vh != null) bf16.axpy(p, vh, entry, o, oo, headDim);
-        else ops.axpy(p, v, entry, o, oo, headDim);
+    /**
+     * One segment (SEGMENT visible keys, in position order) of one query head (flash-decoding): scores streamed
+     * from the keys, softmax within the segment, then the values streamed into the segment's output; the
+     * segment's max and normaliser let {@link #attend} merge segments exactly as one softmax.
+     */
+    private void attendItem(int item) {
+        int bh = item / segments, seg = item % segments;
+        int b = bh / numQueryHeads, hq = bh % numQueryHeads;
+        int h = hq / (numQueryHeads / numKvHeads);
+        int first = seg * SEGMENT, end = Math.min(visible, first + SEGMENT), n = end - first;
+        int base = (b * numKvHeads + h) * slots;
+        int qo = bh * headDim, so = bh * slots + first, po = (bh * maxSegments + seg) * headDim;
+        for (int r = 0; r < numRuns; r++) {
+            int a = Math.max(first, runFirst[r]), e = Math.min(end, runFirst[r] + runLength[r]);
+            if (a >= e) continue;
+            int entry = (base + runSlot[r] + a - runFirst[r]) * headDim;
+            if (kh != null) kernel.scoresBf16(qk, qo, kh, entry, e - a, headDim, scores, so + a - first);
+            else kernel.scores(qk, qo, k, entry, e - a, headDim, scores, so + a - first);
+        }
+        VectorOps ops = VectorizationProvider.ops();
+        ops.scale(curScale, scores, so, n);
+        partMax[bh * maxSegments + seg] = ops.max(scores, so, n);
+        partSum[bh * maxSegments + seg] = ops.softmax(scores, so, n);
+        Arrays.fill(partOut, po, po + headDim, 0f);
+        for (int r = 0; r < numRuns; r++) {
+            int a = Math.max(first, runFirst[r]), e = Math.min(end, runFirst[r] + runLength[r]);
+            if (a >= e) continue;
+            int entry = (base + runSlot[r] + a - runFirst[r]) * headDim;
+            if (vh != null) kernel.valuesBf16(scores, so + a - first, e - a, vh, entry, headDim, partOut, po);
+            else kernel.values(scores, so + a - first, e - a, v, entry, headDim, partOut, po);
+        }
     }
 }

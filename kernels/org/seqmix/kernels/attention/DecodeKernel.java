@@ -1,0 +1,54 @@
+package org.seqmix.kernels.attention;
+
+import org.seqmix.kernels.VectorizationProvider;
+
+/**
+ * The two streaming passes of attention decode over a run of contiguous cached rows ({@code n} keys or values of
+ * {@code d} entries each, float32 or bfloat16): scores {@code s_j = q · k_j}, then {@code o += sum_j p_j v_j}
+ * with {@code o} held in registers for the whole run, so every cached byte is read once.
+ *
+ * <p>Vectors may keep q and o in a kernel-specific order of the head dim ({@link #toKernelOrder}): the bf16
+ * Panama kernel splits each group of 2L entries into its even and odd entries, so a bf16 pair in one int widens
+ * with a shift and a mask (no lane shuffles). The caller converts q in and o out once per step.
+ */
+interface DecodeKernel {
+    /** s[so+j] = q · k[ko + j*d ..] for j < n (q in kernel order), unscaled. */
+    void scores(float[] q, int qo, float[] k, int ko, int n, int d, float[] s, int so);
+
+    /** As {@link #scores} over bfloat16 keys. */
+    void scoresBf16(float[] q, int qo, short[] k, int ko, int n, int d, float[] s, int so);
+
+    /** o[oo..oo+d) += sum_{j<n} p[po+j] * v[vo + j*d ..] (o in kernel order). */
+    void values(float[] p, int po, int n, float[] v, int vo, int d, float[] o, int oo);
+
+    /** As {@link #values} over bfloat16 values. */
+    void valuesBf16(float[] p, int po, int n, short[] v, int vo, int d, float[] o, int oo);
+
+    /** Copies a head vector x[xo..xo+d) into kernel order for a bf16 cache (identity for float32). */
+    void toKernelOrder(float[] x, int xo, float[] out, int oo, int d, boolean bf16);
+
+    /** The inverse of {@link #toKernelOrder}. */
+    void fromKernelOrder(float[] x, int xo, float[] out, int oo, int d, boolean bf16);
+
+    /** The active implementation. */
+    static DecodeKernel get() {
+        return Holder.KERNEL;
+    }
+
+    final class Holder {
+        static final DecodeKernel KERNEL = choose();
+
+        private Holder() {}
+
+        private static DecodeKernel choose() {
+            if (VectorizationProvider.vectorModulePresent() && !"scalar".equals(System.getProperty("seqmix.vectorization"))) {
+                try {
+                    return (DecodeKernel) Class.forName("org.seqmix.kernels.attention.PanamaDecodeKernel").getDeclaredConstructor().newInstance();
+                } catch (ReflectiveOperationException | LinkageError e) {
+                    return new ScalarDecodeKernel();
+                }
+            }
+            return new ScalarDecodeKernel();
+        }
+    }
+}
