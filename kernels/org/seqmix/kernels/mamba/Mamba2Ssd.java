@@ -126,7 +126,7 @@ public final class Mamba2Ssd {
         int h = c.h, p = c.p, n = c.n, t = c.t, g = c.g;
         int headsPerGroup = h / g;
         float[] ya = c.y.data();
-        FusedRecurrent kernel = FusedRecurrent.get();
+        SsdScanTokens kernel = SsdScanTokens.get();
         // the columns (p) are independent: (sequence, head, block of columns) items keep a state block that fits L1
         int pb = p * n <= RECURRENT_L1_FLOATS ? p : Math.min(p, Math.max(16, RECURRENT_L1_FLOATS / n / 16 * 16));
         int blocks = (p + pb - 1) / pb;
@@ -137,13 +137,7 @@ public final class Mamba2Ssd {
             float[] st = new float[n * w];
             // Sᵀ block [N, w] from the [P, N] layout
             if (c.init != null) transpose(c.init, (s * h + hh) * p * n + q0 * n, w, n, st, 0);
-            float a = c.aa[hh], bb = c.bias == null ? 0f : c.bias[hh];
-            for (int tt = t0; tt < t1; tt++) {
-                float dtp = dtPrime(c.dta[(bi * t + tt) * h + hh], bb, dtSoftplus);
-                int bo = ((bi * t + tt) * g + gg) * n, xo = ((bi * t + tt) * h + hh) * p + q0;
-                // Sᵀ = exp(dt' A) Sᵀ + B (dt' x)ᵀ;  y = (Sᵀ)ᵀ C
-                kernel.token(st, 0, n, w, (float) StrictMath.exp(dtp * a), null, 0, null, c.ba, bo, c.xa, xo, dtp, c.ca, bo, 1f, ya, xo);
-            }
+            new RecurrentItem(kernel, c, st, n, w, gg, hh, dtSoftplus).run(bi, q0, t0, t1);
             if (c.fin != null) transpose(st, 0, n, w, c.fin.data(), (s * h + hh) * p * n + q0 * n);
         });
         // D skip and z gate per (sequence, head), after every column block is done
@@ -153,6 +147,81 @@ public final class Mamba2Ssd {
         });
         return new Result(c.y, c.fin);
     }
+
+    /**
+     * One (sequence, head, column block) of {@link #recurrent}: the state {@code Sᵀ [N, w]} is kept as {@code S = D s}
+     * with a running decay {@code D} (so a token is two FMAs per element, see {@link SsdScanTokens}) and folded back
+     * ({@code s *= D, D = 1}) before D would drop under {@link #RESCALE_MIN}, which bounds {@code 1/D} in the update
+     * weights; a block whose own decay is that strong goes token by token, folding as needed (a decay that
+     * underflows to 0 clears the state, as in the direct form).
+     */
+    private static final class RecurrentItem {
+        private static final int BLOCK = SsdScanTokens.BLOCK;
+        final SsdScanTokens kernel;
+        final Call c;
+        final float[] st, kw, ys = new float[BLOCK], dts = new float[BLOCK], decays = new float[BLOCK];
+        final int n, w, gg, hh;
+        final boolean softplus;
+        float scale = 1f;
+
+        RecurrentItem(SsdScanTokens kernel, Call c, float[] st, int n, int w, int gg, int hh, boolean softplus) {
+            this.kernel = kernel; this.c = c; this.st = st; this.n = n; this.w = w; this.gg = gg; this.hh = hh; this.softplus = softplus;
+            kw = new float[n * BLOCK];
+        }
+
+        void run(int bi, int q0, int t0, int t1) {
+            float a = c.aa[hh], bb = c.bias == null ? 0f : c.bias[hh];
+            for (int tt = t0; tt < t1; tt += BLOCK) {
+                int nb = Math.min(BLOCK, t1 - tt);
+                float prod = 1f;
+                for (int j = 0; j < nb; j++) {
+                    dts[j] = dtPrime(c.dta[(bi * c.t + tt + j) * c.h + hh], bb, softplus);
+                    decays[j] = (float) StrictMath.exp(dts[j] * a);
+                    prod *= decays[j];
+                }
+                if (scale * prod < RESCALE_MIN) fold(1f);
+                if (scale * prod >= RESCALE_MIN) {
+                    block(bi, q0, tt, 0, nb);
+                } else {
+                    for (int j = 0; j < nb; j++) {
+                        if (scale * decays[j] < RESCALE_MIN) {
+                            fold(decays[j]);
+                            decays[j] = 1f;   // applied by the fold
+                        }
+                        block(bi, q0, tt, j, 1);
+                    }
+                }
+            }
+            fold(1f);
+        }
+
+        /** s *= D · extra (the state back in true scale, times a decay not yet applied), D = 1. */
+        private void fold(float extra) {
+            float f = scale * extra;
+            if (f != 1f) VectorizationProvider.ops().scale(f, st, 0, st.length);
+            scale = 1f;
+        }
+
+        /** Tokens tt + j0 .. tt + j0 + nb through the kernel, their decays (decays[j0 ..]) folded into the weights. */
+        private void block(int bi, int q0, int tt, int j0, int nb) {
+            int ldb = c.g * c.n, ldx = c.h * c.p;
+            int bo = ((bi * c.t + tt + j0) * c.g + gg) * c.n, xo = ((bi * c.t + tt + j0) * c.h + hh) * c.p + q0;
+            VectorOps ops = VectorizationProvider.ops();
+            float d = scale;
+            for (int j = 0; j < nb; j++) {
+                d *= decays[j0 + j];
+                ys[j] = d;
+                float f = dts[j0 + j] / d;
+                System.arraycopy(c.ba, bo + j * ldb, kw, j * n, n);
+                ops.scale(f, kw, j * n, n);
+            }
+            scale = d;
+            kernel.tokens(st, n, w, nb, kw, c.ca, bo, ldb, c.xa, xo, ldx, ys, c.y.data(), xo);
+        }
+    }
+
+    /** Smallest running decay of a recurrent item before its state is folded back to true scale. */
+    static final float RESCALE_MIN = 0x1p-60f;
 
     /** State floats of one recurrent item kept within L1 (32 KiB). */
     private static final int RECURRENT_L1_FLOATS = 8192;

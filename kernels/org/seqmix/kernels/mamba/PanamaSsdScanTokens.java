@@ -1,0 +1,131 @@
+package org.seqmix.kernels.mamba;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link SsdScanTokens} on {@code jdk.incubator.vector}. A full block of four tokens walks the state in column tiles
+ * of two vectors: the tile's four x rows (8 registers) and four read-outs (8 accumulators) stay in registers while the
+ * N state rows stream through, each loaded and stored once for the four tokens (16 FMAs per row and tile). Shorter
+ * blocks go token by token on one-vector tiles; the last {@code w % L} columns run the scalar floor's loop (the same
+ * FMAs in the same order). Loaded by name from {@link SsdScanTokens#panama()} only when the module is present.
+ */
+final class PanamaSsdScanTokens implements SsdScanTokens {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int L = SPECIES.length();
+
+    @Override
+    public String name() { return "panama (" + L + " floats)"; }
+
+    @Override
+    public void tokens(float[] s, int n, int w, int nb, float[] kw, float[] q, int qo, int ldq, float[] x, int xo, int ldx,
+                       float[] yScale, float[] y, int yo) {
+        int vw = w / L * L;
+        if (nb == 4) block4(s, n, w, vw, kw, q, qo, ldq, x, xo, ldx, yScale, y, yo);
+        else for (int j = 0; j < nb; j++) one(s, n, w, vw, nb, j, kw, q, qo + j * ldq, x, xo + j * ldx, yScale[j], y, yo + j * ldx);
+        if (vw < w) columns(s, n, w, vw, nb, kw, q, qo, ldq, x, xo, ldx, yScale, y, yo);
+    }
+
+    private static void block4(float[] s, int n, int w, int vw, float[] kw, float[] q, int qo, int ldq, float[] x, int xo, int ldx,
+                               float[] yScale, float[] y, int yo) {
+        int q0 = qo, q1 = qo + ldq, q2 = qo + 2 * ldq, q3 = qo + 3 * ldq;
+        int x0 = xo, x1 = xo + ldx, x2 = xo + 2 * ldx, x3 = xo + 3 * ldx;
+        int c = 0;
+        for (; c + 2 * L <= vw; c += 2 * L) {
+            FloatVector u00 = FloatVector.fromArray(SPECIES, x, x0 + c), u01 = FloatVector.fromArray(SPECIES, x, x0 + c + L);
+            FloatVector u10 = FloatVector.fromArray(SPECIES, x, x1 + c), u11 = FloatVector.fromArray(SPECIES, x, x1 + c + L);
+            FloatVector u20 = FloatVector.fromArray(SPECIES, x, x2 + c), u21 = FloatVector.fromArray(SPECIES, x, x2 + c + L);
+            FloatVector u30 = FloatVector.fromArray(SPECIES, x, x3 + c), u31 = FloatVector.fromArray(SPECIES, x, x3 + c + L);
+            FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+            for (int i = 0, r = c; i < n; i++, r += w) {
+                FloatVector s0 = FloatVector.fromArray(SPECIES, s, r), s1 = FloatVector.fromArray(SPECIES, s, r + L);
+                FloatVector kv = FloatVector.broadcast(SPECIES, kw[i]), qv = FloatVector.broadcast(SPECIES, q[q0 + i]);
+                s0 = u00.fma(kv, s0);
+                s1 = u01.fma(kv, s1);
+                a00 = s0.fma(qv, a00);
+                a01 = s1.fma(qv, a01);
+                kv = FloatVector.broadcast(SPECIES, kw[n + i]);
+                qv = FloatVector.broadcast(SPECIES, q[q1 + i]);
+                s0 = u10.fma(kv, s0);
+                s1 = u11.fma(kv, s1);
+                a10 = s0.fma(qv, a10);
+                a11 = s1.fma(qv, a11);
+                kv = FloatVector.broadcast(SPECIES, kw[2 * n + i]);
+                qv = FloatVector.broadcast(SPECIES, q[q2 + i]);
+                s0 = u20.fma(kv, s0);
+                s1 = u21.fma(kv, s1);
+                a20 = s0.fma(qv, a20);
+                a21 = s1.fma(qv, a21);
+                kv = FloatVector.broadcast(SPECIES, kw[3 * n + i]);
+                qv = FloatVector.broadcast(SPECIES, q[q3 + i]);
+                s0 = u30.fma(kv, s0);
+                s1 = u31.fma(kv, s1);
+                a30 = s0.fma(qv, a30);
+                a31 = s1.fma(qv, a31);
+                s0.intoArray(s, r);
+                s1.intoArray(s, r + L);
+            }
+            a00.mul(yScale[0]).intoArray(y, yo + c);
+            a01.mul(yScale[0]).intoArray(y, yo + c + L);
+            a10.mul(yScale[1]).intoArray(y, yo + ldx + c);
+            a11.mul(yScale[1]).intoArray(y, yo + ldx + c + L);
+            a20.mul(yScale[2]).intoArray(y, yo + 2 * ldx + c);
+            a21.mul(yScale[2]).intoArray(y, yo + 2 * ldx + c + L);
+            a30.mul(yScale[3]).intoArray(y, yo + 3 * ldx + c);
+            a31.mul(yScale[3]).intoArray(y, yo + 3 * ldx + c + L);
+        }
+        for (; c < vw; c += L) {
+            FloatVector u0 = FloatVector.fromArray(SPECIES, x, x0 + c), u1 = FloatVector.fromArray(SPECIES, x, x1 + c);
+            FloatVector u2 = FloatVector.fromArray(SPECIES, x, x2 + c), u3 = FloatVector.fromArray(SPECIES, x, x3 + c);
+            FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0, r = c; i < n; i++, r += w) {
+                FloatVector s0 = FloatVector.fromArray(SPECIES, s, r);
+                s0 = u0.fma(FloatVector.broadcast(SPECIES, kw[i]), s0);
+                a0 = s0.fma(FloatVector.broadcast(SPECIES, q[q0 + i]), a0);
+                s0 = u1.fma(FloatVector.broadcast(SPECIES, kw[n + i]), s0);
+                a1 = s0.fma(FloatVector.broadcast(SPECIES, q[q1 + i]), a1);
+                s0 = u2.fma(FloatVector.broadcast(SPECIES, kw[2 * n + i]), s0);
+                a2 = s0.fma(FloatVector.broadcast(SPECIES, q[q2 + i]), a2);
+                s0 = u3.fma(FloatVector.broadcast(SPECIES, kw[3 * n + i]), s0);
+                a3 = s0.fma(FloatVector.broadcast(SPECIES, q[q3 + i]), a3);
+                s0.intoArray(s, r);
+            }
+            a0.mul(yScale[0]).intoArray(y, yo + c);
+            a1.mul(yScale[1]).intoArray(y, yo + ldx + c);
+            a2.mul(yScale[2]).intoArray(y, yo + 2 * ldx + c);
+            a3.mul(yScale[3]).intoArray(y, yo + 3 * ldx + c);
+        }
+    }
+
+    /** Token j of a short block on one-vector tiles of the first vw columns. */
+    private static void one(float[] s, int n, int w, int vw, int nb, int j, float[] kw, float[] q, int qo, float[] x, int xo,
+                            float yScale, float[] y, int yo) {
+        for (int c = 0; c < vw; c += L) {
+            FloatVector u = FloatVector.fromArray(SPECIES, x, xo + c);
+            FloatVector a = FloatVector.zero(SPECIES);
+            for (int i = 0, r = c, k = j * n; i < n; i++, r += w, k++) {
+                FloatVector s0 = u.fma(FloatVector.broadcast(SPECIES, kw[k]), FloatVector.fromArray(SPECIES, s, r));
+                a = s0.fma(FloatVector.broadcast(SPECIES, q[qo + i]), a);
+                s0.intoArray(s, r);
+            }
+            a.mul(yScale).intoArray(y, yo + c);
+        }
+    }
+
+    /** Columns vw .. w, scalar, in the floor's order. */
+    private static void columns(float[] s, int n, int w, int vw, int nb, float[] kw, float[] q, int qo, int ldq, float[] x, int xo,
+                                int ldx, float[] yScale, float[] y, int yo) {
+        for (int c = vw; c < w; c++) {
+            for (int j = 0; j < nb; j++) y[yo + j * ldx + c] = 0f;
+            for (int i = 0; i < n; i++) {
+                float v = s[i * w + c];
+                for (int j = 0; j < nb; j++) {
+                    v = Math.fma(x[xo + j * ldx + c], kw[j * n + i], v);
+                    y[yo + j * ldx + c] = Math.fma(v, q[qo + j * ldq + i], y[yo + j * ldx + c]);
+                }
+                s[i * w + c] = v;
+            }
+            for (int j = 0; j < nb; j++) y[yo + j * ldx + c] *= yScale[j];
+        }
+    }
+}

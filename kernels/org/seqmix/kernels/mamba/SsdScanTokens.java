@@ -1,0 +1,62 @@
+package org.seqmix.kernels.mamba;
+
+import java.util.logging.Logger;
+import org.seqmix.kernels.VectorizationProvider;
+
+/**
+ * A block of tokens of the Mamba-2 recurrence on one head's state tile, held transposed ({@code Sᵀ [N, w]}, row i
+ * at {@code i * w}) and rescaled: the caller keeps {@code S = D · s} with a running decay {@code D} and passes the
+ * decay and time step folded into the update weights, so each token costs two FMAs per state element (update and
+ * read-out) and no multiply:
+ * <pre>
+ *   for j &lt; nb:  s[i] += kw[j * n + i] · x_j   (every row i)        kw = dt'_j B_j / D_j
+ *                y_j  = yScale[j] · Σ_i q_j[i] s[i]                  yScale[j] = D_j, q = C
+ * </pre>
+ * with {@code x_j} at {@code xo + j * ldx}, {@code q_j} at {@code qo + j * ldq}, {@code y_j} at {@code yo + j * ldx}
+ * ({@code w} columns each). The Panama kernel walks the state once per block of {@link #BLOCK} tokens (loaded and
+ * stored once, the tokens' x tiles and read-outs in registers); the scalar floor does the same FMAs in the same
+ * order, so the two agree bit for bit. Allocation-free.
+ */
+public interface SsdScanTokens {
+    /** Tokens per block (nb is at most this). */
+    int BLOCK = 4;
+
+    void tokens(float[] s, int n, int w, int nb, float[] kw, float[] q, int qo, int ldq, float[] x, int xo, int ldx,
+                float[] yScale, float[] y, int yo);
+
+    /** Name for logs and tests. */
+    String name();
+
+    /** The implementation in use: Panama when the module is present and {@code -Dseqmix.vectorization=scalar} is not set. */
+    static SsdScanTokens get() {
+        return Holder.ACTIVE;
+    }
+
+    /** The scalar floor, for tests. */
+    static SsdScanTokens scalar() {
+        return new ScalarSsdScanTokens();
+    }
+
+    /** The Panama implementation, or null when the module is absent. */
+    static SsdScanTokens panama() {
+        if (!VectorizationProvider.vectorModulePresent()) return null;
+        try {
+            return (SsdScanTokens) Class.forName("org.seqmix.kernels.mamba.PanamaSsdScanTokens").getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            Logger.getLogger("org.seqmix").warning("seqmix: scalar Mamba-2 scan; the Panama kernel failed to load: " + e);
+            return null;
+        }
+    }
+
+    final class Holder {
+        static final SsdScanTokens ACTIVE = choose();
+
+        private Holder() {}
+
+        private static SsdScanTokens choose() {
+            if ("scalar".equals(System.getProperty("seqmix.vectorization", ""))) return scalar();
+            SsdScanTokens p = panama();
+            return p != null ? p : scalar();
+        }
+    }
+}
