@@ -127,6 +127,7 @@ public final class Mamba2Ssd {
         int headsPerGroup = h / g;
         float[] ya = c.y.data();
         SsdScanTokens kernel = SsdScanTokens.get();
+        float[][] steps = timeSteps(c, dtSoftplus);
         // the columns (p) are independent: (sequence, head, block of columns) items keep a state block that fits L1
         int pb = p * n <= RECURRENT_L1_FLOATS ? p : Math.min(p, Math.max(16, RECURRENT_L1_FLOATS / n / 16 * 16));
         int blocks = (p + pb - 1) / pb;
@@ -137,7 +138,7 @@ public final class Mamba2Ssd {
             float[] st = new float[n * w];
             // Sᵀ block [N, w] from the [P, N] layout
             if (c.init != null) transpose(c.init, (s * h + hh) * p * n + q0 * n, w, n, st, 0);
-            new RecurrentItem(kernel, c, st, n, w, gg, hh, dtSoftplus).run(bi, q0, t0, t1);
+            new RecurrentItem(kernel, c, steps[0], steps[1], st, n, w, gg, hh).run(bi, q0, t0, t1);
             if (c.fin != null) transpose(st, 0, n, w, c.fin.data(), (s * h + hh) * p * n + q0 * n);
         });
         // D skip and z gate per (sequence, head), after every column block is done
@@ -159,24 +160,23 @@ public final class Mamba2Ssd {
         private static final int BLOCK = SsdScanTokens.BLOCK;
         final SsdScanTokens kernel;
         final Call c;
-        final float[] st, kw, ys = new float[BLOCK], dts = new float[BLOCK], decays = new float[BLOCK];
+        final float[] dtp, decay, st, xs = new float[BLOCK], ys = new float[BLOCK], dts = new float[BLOCK], decays = new float[BLOCK];
         final int n, w, gg, hh;
-        final boolean softplus;
         float scale = 1f;
 
-        RecurrentItem(SsdScanTokens kernel, Call c, float[] st, int n, int w, int gg, int hh, boolean softplus) {
-            this.kernel = kernel; this.c = c; this.st = st; this.n = n; this.w = w; this.gg = gg; this.hh = hh; this.softplus = softplus;
-            kw = new float[n * BLOCK];
+        RecurrentItem(SsdScanTokens kernel, Call c, float[] dtp, float[] decay, float[] st, int n, int w, int gg, int hh) {
+            this.kernel = kernel; this.c = c; this.dtp = dtp; this.decay = decay; this.st = st; this.n = n; this.w = w; this.gg = gg;
+            this.hh = hh;
         }
 
         void run(int bi, int q0, int t0, int t1) {
-            float a = c.aa[hh], bb = c.bias == null ? 0f : c.bias[hh];
             for (int tt = t0; tt < t1; tt += BLOCK) {
                 int nb = Math.min(BLOCK, t1 - tt);
                 float prod = 1f;
                 for (int j = 0; j < nb; j++) {
-                    dts[j] = dtPrime(c.dta[(bi * c.t + tt + j) * c.h + hh], bb, softplus);
-                    decays[j] = (float) StrictMath.exp(dts[j] * a);
+                    int o = (bi * c.t + tt + j) * c.h + hh;
+                    dts[j] = dtp[o];
+                    decays[j] = decay[o];
                     prod *= decays[j];
                 }
                 if (scale * prod < RESCALE_MIN) fold(1f);
@@ -202,22 +202,34 @@ public final class Mamba2Ssd {
             scale = 1f;
         }
 
-        /** Tokens tt + j0 .. tt + j0 + nb through the kernel, their decays (decays[j0 ..]) folded into the weights. */
+        /** Tokens tt + j0 .. tt + j0 + nb through the kernel, their decays (decays[j0 ..]) folded into the scales. */
         private void block(int bi, int q0, int tt, int j0, int nb) {
             int ldb = c.g * c.n, ldx = c.h * c.p;
             int bo = ((bi * c.t + tt + j0) * c.g + gg) * c.n, xo = ((bi * c.t + tt + j0) * c.h + hh) * c.p + q0;
-            VectorOps ops = VectorizationProvider.ops();
             float d = scale;
             for (int j = 0; j < nb; j++) {
                 d *= decays[j0 + j];
                 ys[j] = d;
-                float f = dts[j0 + j] / d;
-                System.arraycopy(c.ba, bo + j * ldb, kw, j * n, n);
-                ops.scale(f, kw, j * n, n);
+                xs[j] = dts[j0 + j] / d;
             }
             scale = d;
-            kernel.tokens(st, n, w, nb, kw, c.ca, bo, ldb, c.xa, xo, ldx, ys, c.y.data(), xo);
+            kernel.tokens(st, n, w, nb, c.ba, bo, ldb, c.ca, bo, ldb, c.xa, xo, ldx, xs, ys, c.y.data(), xo);
         }
+    }
+
+    /**
+     * {@code dt' = softplus(dt + dt_bias)} and the decays {@code exp(dt' A)} of every token and head ({@code [B, T, H]}),
+     * vectorised once per call rather than per token in each item.
+     */
+    private static float[][] timeSteps(Call c, boolean softplus) {
+        VectorOps ops = VectorizationProvider.ops();
+        int rows = c.b * c.t, h = c.h;
+        float[] dtp = c.dta.clone(), decay = new float[rows * h];
+        for (int r = 0; r < rows && c.bias != null; r++) ops.add(dtp, r * h, c.bias, 0, dtp, r * h, h);
+        if (softplus) ops.softplus(dtp, 0, dtp, 0, rows * h);
+        for (int r = 0; r < rows; r++) ops.mul(dtp, r * h, c.aa, 0, decay, r * h, h);
+        ops.exp(decay, 0, decay, 0, rows * h);
+        return new float[][] {dtp, decay};
     }
 
     /** Smallest running decay of a recurrent item before its state is folded back to true scale. */

@@ -6,14 +6,14 @@ final class ScalarSsdScanTokens implements SsdScanTokens {
     public String name() { return "scalar"; }
 
     @Override
-    public void tokens(float[] s, int n, int w, int nb, float[] kw, float[] q, int qo, int ldq, float[] x, int xo, int ldx,
-                       float[] yScale, float[] y, int yo) {
+    public void tokens(float[] s, int n, int w, int nb, float[] b, int bo, int ldb, float[] q, int qo, int ldq, float[] x, int xo,
+                       int ldx, float[] xScale, float[] yScale, float[] y, int yo) {
         for (int c = 0; c < w; c++) {
             for (int j = 0; j < nb; j++) y[yo + j * ldx + c] = 0f;
             for (int i = 0; i < n; i++) {
                 float v = s[i * w + c];
                 for (int j = 0; j < nb; j++) {
-                    v = Math.fma(x[xo + j * ldx + c], kw[j * n + i], v);
+                    v = Math.fma(xScale[j] * x[xo + j * ldx + c], b[bo + j * ldb + i], v);
                     y[yo + j * ldx + c] = Math.fma(v, q[qo + j * ldq + i], y[yo + j * ldx + c]);
                 }
                 s[i * w + c] = v;

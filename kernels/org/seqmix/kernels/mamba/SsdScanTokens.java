@@ -5,24 +5,25 @@ import org.seqmix.kernels.VectorizationProvider;
 
 /**
  * A block of tokens of the Mamba-2 recurrence on one head's state tile, held transposed ({@code Sᵀ [N, w]}, row i
- * at {@code i * w}) and rescaled: the caller keeps {@code S = D · s} with a running decay {@code D} and passes the
- * decay and time step folded into the update weights, so each token costs two FMAs per state element (update and
+ * at {@code i * w}) and rescaled: the caller keeps {@code S = D · s} with a running decay {@code D} and folds the
+ * decay and the time step into per-token scales, so each token costs two FMAs per state element (update and
  * read-out) and no multiply:
  * <pre>
- *   for j &lt; nb:  s[i] += kw[j * n + i] · x_j   (every row i)        kw = dt'_j B_j / D_j
- *                y_j  = yScale[j] · Σ_i q_j[i] s[i]                  yScale[j] = D_j, q = C
+ *   for j &lt; nb:  s[i] += B_j[i] · (xScale[j] x_j)   (every row i)      xScale[j] = dt'_j / D_j
+ *                y_j  = yScale[j] · Σ_i C_j[i] s[i]                     yScale[j] = D_j
  * </pre>
- * with {@code x_j} at {@code xo + j * ldx}, {@code q_j} at {@code qo + j * ldq}, {@code y_j} at {@code yo + j * ldx}
- * ({@code w} columns each). The Panama kernel walks the state once per block of {@link #BLOCK} tokens (loaded and
- * stored once, the tokens' x tiles and read-outs in registers); the scalar floor does the same FMAs in the same
- * order, so the two agree bit for bit. Allocation-free.
+ * with {@code B_j} at {@code bo + j * ldb}, {@code C_j} at {@code qo + j * ldq} ({@code N} each), {@code x_j} at
+ * {@code xo + j * ldx} and {@code y_j} at {@code yo + j * ldx} ({@code w} columns each). The Panama kernel walks the
+ * state once per block of {@link #BLOCK} tokens (loaded and stored once, the tokens' scaled x tiles and read-outs in
+ * registers); the scalar floor does the same operations in the same order, so the two agree bit for bit.
+ * Allocation-free.
  */
 public interface SsdScanTokens {
     /** Tokens per block (nb is at most this). */
     int BLOCK = 4;
 
-    void tokens(float[] s, int n, int w, int nb, float[] kw, float[] q, int qo, int ldq, float[] x, int xo, int ldx,
-                float[] yScale, float[] y, int yo);
+    void tokens(float[] s, int n, int w, int nb, float[] b, int bo, int ldb, float[] q, int qo, int ldq, float[] x, int xo,
+                int ldx, float[] xScale, float[] yScale, float[] y, int yo);
 
     /** Name for logs and tests. */
     String name();
