@@ -34,10 +34,10 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
         int x0 = xo, x1 = xo + ldx, x2 = xo + 2 * ldx, x3 = xo + 3 * ldx;
         int c = 0;
         for (; c + 2 * L <= vw; c += 2 * L) {
-            FloatVector u00 = FloatVector.fromArray(SPECIES, x, x0 + c).mul(f0), u01 = FloatVector.fromArray(SPECIES, x, x0 + c + L);
-            FloatVector u10 = FloatVector.fromArray(SPECIES, x, x1 + c).mul(f1), u11 = FloatVector.fromArray(SPECIES, x, x1 + c + L);
-            FloatVector u20 = FloatVector.fromArray(SPECIES, x, x2 + c).mul(f2), u21 = FloatVector.fromArray(SPECIES, x, x2 + c + L);
-            FloatVector u30 = FloatVector.fromArray(SPECIES, x, x3 + c).mul(f3), u31 = FloatVector.fromArray(SPECIES, x, x3 + c + L);
+            FloatVector u00 = FloatVector.fromArray(SPECIES, x, x0 + c).mul(f0), u01 = FloatVector.fromArray(SPECIES, x, x0 + c + L).mul(f0);
+            FloatVector u10 = FloatVector.fromArray(SPECIES, x, x1 + c).mul(f1), u11 = FloatVector.fromArray(SPECIES, x, x1 + c + L).mul(f1);
+            FloatVector u20 = FloatVector.fromArray(SPECIES, x, x2 + c).mul(f2), u21 = FloatVector.fromArray(SPECIES, x, x2 + c + L).mul(f2);
+            FloatVector u30 = FloatVector.fromArray(SPECIES, x, x3 + c).mul(f3), u31 = FloatVector.fromArray(SPECIES, x, x3 + c + L).mul(f3);
             FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
             for (int i = 0, r = c; i < n; i++, r += w) {
                 FloatVector s0 = FloatVector.fromArray(SPECIES, s, r), s1 = FloatVector.fromArray(SPECIES, s, r + L);
@@ -77,8 +77,8 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
             a31.mul(yScale[3]).intoArray(y, yo + 3 * ldx + c + L);
         }
         for (; c < vw; c += L) {
-            FloatVector u0 = FloatVector.fromArray(SPECIES, x, x0 + c).mul(f0), u1 = FloatVector.fromArray(SPECIES, x, x1 + c);
-            FloatVector u2 = FloatVector.fromArray(SPECIES, x, x2 + c).mul(f2), u3 = FloatVector.fromArray(SPECIES, x, x3 + c);
+            FloatVector u0 = FloatVector.fromArray(SPECIES, x, x0 + c).mul(f0), u1 = FloatVector.fromArray(SPECIES, x, x1 + c).mul(f1);
+            FloatVector u2 = FloatVector.fromArray(SPECIES, x, x2 + c).mul(f2), u3 = FloatVector.fromArray(SPECIES, x, x3 + c).mul(f3);
             FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
             for (int i = 0, r = c; i < n; i++, r += w) {
                 FloatVector s0 = FloatVector.fromArray(SPECIES, s, r);
