@@ -160,13 +160,14 @@ public final class Mamba2Ssd {
         private static final int BLOCK = SsdScanTokens.BLOCK;
         final SsdScanTokens kernel;
         final Call c;
-        final float[] dtp, decay, st, xs = new float[BLOCK], ys = new float[BLOCK], dts = new float[BLOCK], decays = new float[BLOCK];
+        final float[] dtp, decay, st, u, ys = new float[BLOCK], dts = new float[BLOCK], decays = new float[BLOCK];
         final int n, w, gg, hh;
         float scale = 1f;
 
         RecurrentItem(SsdScanTokens kernel, Call c, float[] dtp, float[] decay, float[] st, int n, int w, int gg, int hh) {
             this.kernel = kernel; this.c = c; this.dtp = dtp; this.decay = decay; this.st = st; this.n = n; this.w = w; this.gg = gg;
             this.hh = hh;
+            u = new float[BLOCK * w];
         }
 
         void run(int bi, int q0, int t0, int t1) {
@@ -206,14 +207,17 @@ public final class Mamba2Ssd {
         private void block(int bi, int q0, int tt, int j0, int nb) {
             int ldb = c.g * c.n, ldx = c.h * c.p;
             int bo = ((bi * c.t + tt + j0) * c.g + gg) * c.n, xo = ((bi * c.t + tt + j0) * c.h + hh) * c.p + q0;
+            VectorOps ops = VectorizationProvider.ops();
             float d = scale;
             for (int j = 0; j < nb; j++) {
                 d *= decays[j0 + j];
                 ys[j] = d;
-                xs[j] = dts[j0 + j] / d;
+                // u_j = (dt'_j / D_j) x_j
+                System.arraycopy(c.xa, xo + j * ldx, u, j * w, w);
+                ops.scale(dts[j0 + j] / d, u, j * w, w);
             }
             scale = d;
-            kernel.tokens(st, n, w, nb, c.ba, bo, ldb, c.ca, bo, ldb, c.xa, xo, ldx, xs, ys, c.y.data(), xo);
+            kernel.tokens(st, n, w, nb, c.ba, bo, ldb, c.ca, bo, ldb, u, ys, c.y.data(), xo, ldx);
         }
     }
 

@@ -5,10 +5,12 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link SsdScanTokens} on {@code jdk.incubator.vector}. A full block of four tokens walks the state in column tiles
- * of two vectors: the tile's four x rows (8 registers) and four read-outs (8 accumulators) stay in registers while the
+ * of two vectors: the tile's four u rows (8 registers) and four read-outs (8 accumulators) stay in registers while the
  * N state rows stream through, each loaded and stored once for the four tokens (16 FMAs per row and tile). Shorter
  * blocks go token by token on one-vector tiles; the last {@code w % L} columns run the scalar floor's loop (the same
- * FMAs in the same order). Loaded by name from {@link SsdScanTokens#panama()} only when the module is present.
+ * FMAs in the same order). Each hot loop is kept in a method of its own: a larger method exceeds C2's inlining
+ * budget and leaves vector operations boxed (allocating). Loaded by name from {@link SsdScanTokens#panama()} only
+ * when the module is present.
  */
 final class PanamaSsdScanTokens implements SsdScanTokens {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -18,30 +20,32 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
     public String name() { return "panama (" + L + " floats)"; }
 
     @Override
-    public void tokens(float[] s, int n, int w, int nb, float[] b, int bo, int ldb, float[] q, int qo, int ldq, float[] x, int xo,
-                       int ldx, float[] xScale, float[] yScale, float[] y, int yo) {
-        int vw = w / L * L;
-        if (nb == 4) block4(s, n, w, vw, b, bo, ldb, q, qo, ldq, x, xo, ldx, xScale, yScale, y, yo);
-        else for (int j = 0; j < nb; j++) one(s, n, w, vw, b, bo + j * ldb, q, qo + j * ldq, x, xo + j * ldx, xScale[j], yScale[j], y, yo + j * ldx);
-        if (vw < w) columns(s, n, w, vw, nb, b, bo, ldb, q, qo, ldq, x, xo, ldx, xScale, yScale, y, yo);
+    public void tokens(float[] s, int n, int w, int nb, float[] b, int bo, int ldb, float[] q, int qo, int ldq, float[] u,
+                       float[] yScale, float[] y, int yo, int ldy) {
+        int vw = w / L * L, wide = vw / (2 * L) * (2 * L);
+        if (nb == 4) {
+            if (wide > 0) block4(s, n, w, wide, b, bo, ldb, q, qo, ldq, u, yScale, y, yo, ldy);
+            if (wide < vw) block4Narrow(s, n, w, wide, vw, b, bo, ldb, q, qo, ldq, u, yScale, y, yo, ldy);
+        } else {
+            for (int j = 0; j < nb; j++) one(s, n, w, vw, b, bo + j * ldb, q, qo + j * ldq, u, j * w, yScale[j], y, yo + j * ldy);
+        }
+        if (vw < w) ScalarSsdScanTokens.columns(s, n, w, vw, w, nb, b, bo, ldb, q, qo, ldq, u, yScale, y, yo, ldy);
     }
 
-    private static void block4(float[] s, int n, int w, int vw, float[] b, int bo, int ldb, float[] q, int qo, int ldq, float[] x, int xo,
-                               int ldx, float[] xScale, float[] yScale, float[] y, int yo) {
-        int b0 = bo, b1 = bo + ldb, b2 = bo + 2 * ldb, b3 = bo + 3 * ldb;
-        float f0 = xScale[0], f1 = xScale[1], f2 = xScale[2], f3 = xScale[3];
-        int q0 = qo, q1 = qo + ldq, q2 = qo + 2 * ldq, q3 = qo + 3 * ldq;
-        int x0 = xo, x1 = xo + ldx, x2 = xo + 2 * ldx, x3 = xo + 3 * ldx;
-        int c = 0;
-        for (; c + 2 * L <= vw; c += 2 * L) {
-            FloatVector u00 = FloatVector.fromArray(SPECIES, x, x0 + c).mul(f0), u01 = FloatVector.fromArray(SPECIES, x, x0 + c + L).mul(f0);
-            FloatVector u10 = FloatVector.fromArray(SPECIES, x, x1 + c).mul(f1), u11 = FloatVector.fromArray(SPECIES, x, x1 + c + L).mul(f1);
-            FloatVector u20 = FloatVector.fromArray(SPECIES, x, x2 + c).mul(f2), u21 = FloatVector.fromArray(SPECIES, x, x2 + c + L).mul(f2);
-            FloatVector u30 = FloatVector.fromArray(SPECIES, x, x3 + c).mul(f3), u31 = FloatVector.fromArray(SPECIES, x, x3 + c + L).mul(f3);
+    /** Four tokens on two-vector tiles, columns 0 .. wide. */
+    private static void block4(float[] s, int n, int w, int wide, float[] b, int bo, int ldb, float[] q, int qo, int ldq, float[] u,
+                               float[] yScale, float[] y, int yo, int ldy) {
+        int b1 = bo + ldb, b2 = bo + 2 * ldb, b3 = bo + 3 * ldb;
+        int q1 = qo + ldq, q2 = qo + 2 * ldq, q3 = qo + 3 * ldq;
+        for (int c = 0; c < wide; c += 2 * L) {
+            FloatVector u00 = FloatVector.fromArray(SPECIES, u, c), u01 = FloatVector.fromArray(SPECIES, u, c + L);
+            FloatVector u10 = FloatVector.fromArray(SPECIES, u, w + c), u11 = FloatVector.fromArray(SPECIES, u, w + c + L);
+            FloatVector u20 = FloatVector.fromArray(SPECIES, u, 2 * w + c), u21 = FloatVector.fromArray(SPECIES, u, 2 * w + c + L);
+            FloatVector u30 = FloatVector.fromArray(SPECIES, u, 3 * w + c), u31 = FloatVector.fromArray(SPECIES, u, 3 * w + c + L);
             FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
             for (int i = 0, r = c; i < n; i++, r += w) {
                 FloatVector s0 = FloatVector.fromArray(SPECIES, s, r), s1 = FloatVector.fromArray(SPECIES, s, r + L);
-                FloatVector kv = FloatVector.broadcast(SPECIES, b[b0 + i]), qv = FloatVector.broadcast(SPECIES, q[q0 + i]);
+                FloatVector kv = FloatVector.broadcast(SPECIES, b[bo + i]), qv = FloatVector.broadcast(SPECIES, q[qo + i]);
                 s0 = u00.fma(kv, s0);
                 s1 = u01.fma(kv, s1);
                 a00 = s0.fma(qv, a00);
@@ -69,21 +73,28 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
             }
             a00.mul(yScale[0]).intoArray(y, yo + c);
             a01.mul(yScale[0]).intoArray(y, yo + c + L);
-            a10.mul(yScale[1]).intoArray(y, yo + ldx + c);
-            a11.mul(yScale[1]).intoArray(y, yo + ldx + c + L);
-            a20.mul(yScale[2]).intoArray(y, yo + 2 * ldx + c);
-            a21.mul(yScale[2]).intoArray(y, yo + 2 * ldx + c + L);
-            a30.mul(yScale[3]).intoArray(y, yo + 3 * ldx + c);
-            a31.mul(yScale[3]).intoArray(y, yo + 3 * ldx + c + L);
+            a10.mul(yScale[1]).intoArray(y, yo + ldy + c);
+            a11.mul(yScale[1]).intoArray(y, yo + ldy + c + L);
+            a20.mul(yScale[2]).intoArray(y, yo + 2 * ldy + c);
+            a21.mul(yScale[2]).intoArray(y, yo + 2 * ldy + c + L);
+            a30.mul(yScale[3]).intoArray(y, yo + 3 * ldy + c);
+            a31.mul(yScale[3]).intoArray(y, yo + 3 * ldy + c + L);
         }
-        for (; c < vw; c += L) {
-            FloatVector u0 = FloatVector.fromArray(SPECIES, x, x0 + c).mul(f0), u1 = FloatVector.fromArray(SPECIES, x, x1 + c).mul(f1);
-            FloatVector u2 = FloatVector.fromArray(SPECIES, x, x2 + c).mul(f2), u3 = FloatVector.fromArray(SPECIES, x, x3 + c).mul(f3);
+    }
+
+    /** Four tokens on one-vector tiles, columns c0 .. vw. */
+    private static void block4Narrow(float[] s, int n, int w, int c0, int vw, float[] b, int bo, int ldb, float[] q, int qo, int ldq,
+                                     float[] u, float[] yScale, float[] y, int yo, int ldy) {
+        int b1 = bo + ldb, b2 = bo + 2 * ldb, b3 = bo + 3 * ldb;
+        int q1 = qo + ldq, q2 = qo + 2 * ldq, q3 = qo + 3 * ldq;
+        for (int c = c0; c < vw; c += L) {
+            FloatVector u0 = FloatVector.fromArray(SPECIES, u, c), u1 = FloatVector.fromArray(SPECIES, u, w + c);
+            FloatVector u2 = FloatVector.fromArray(SPECIES, u, 2 * w + c), u3 = FloatVector.fromArray(SPECIES, u, 3 * w + c);
             FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
             for (int i = 0, r = c; i < n; i++, r += w) {
                 FloatVector s0 = FloatVector.fromArray(SPECIES, s, r);
-                s0 = u0.fma(FloatVector.broadcast(SPECIES, b[b0 + i]), s0);
-                a0 = s0.fma(FloatVector.broadcast(SPECIES, q[q0 + i]), a0);
+                s0 = u0.fma(FloatVector.broadcast(SPECIES, b[bo + i]), s0);
+                a0 = s0.fma(FloatVector.broadcast(SPECIES, q[qo + i]), a0);
                 s0 = u1.fma(FloatVector.broadcast(SPECIES, b[b1 + i]), s0);
                 a1 = s0.fma(FloatVector.broadcast(SPECIES, q[q1 + i]), a1);
                 s0 = u2.fma(FloatVector.broadcast(SPECIES, b[b2 + i]), s0);
@@ -93,41 +104,24 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
                 s0.intoArray(s, r);
             }
             a0.mul(yScale[0]).intoArray(y, yo + c);
-            a1.mul(yScale[1]).intoArray(y, yo + ldx + c);
-            a2.mul(yScale[2]).intoArray(y, yo + 2 * ldx + c);
-            a3.mul(yScale[3]).intoArray(y, yo + 3 * ldx + c);
+            a1.mul(yScale[1]).intoArray(y, yo + ldy + c);
+            a2.mul(yScale[2]).intoArray(y, yo + 2 * ldy + c);
+            a3.mul(yScale[3]).intoArray(y, yo + 3 * ldy + c);
         }
     }
 
-    /** Token j of a short block on one-vector tiles of the first vw columns. */
-    private static void one(float[] s, int n, int w, int vw, float[] b, int bo, float[] q, int qo, float[] x, int xo,
-                            float xScale, float yScale, float[] y, int yo) {
+    /** One token (u row at uo) on one-vector tiles of columns 0 .. vw. */
+    private static void one(float[] s, int n, int w, int vw, float[] b, int bo, float[] q, int qo, float[] u, int uo,
+                            float yScale, float[] y, int yo) {
         for (int c = 0; c < vw; c += L) {
-            FloatVector u = FloatVector.fromArray(SPECIES, x, xo + c).mul(xScale);
+            FloatVector uv = FloatVector.fromArray(SPECIES, u, uo + c);
             FloatVector a = FloatVector.zero(SPECIES);
             for (int i = 0, r = c; i < n; i++, r += w) {
-                FloatVector s0 = u.fma(FloatVector.broadcast(SPECIES, b[bo + i]), FloatVector.fromArray(SPECIES, s, r));
+                FloatVector s0 = uv.fma(FloatVector.broadcast(SPECIES, b[bo + i]), FloatVector.fromArray(SPECIES, s, r));
                 a = s0.fma(FloatVector.broadcast(SPECIES, q[qo + i]), a);
                 s0.intoArray(s, r);
             }
             a.mul(yScale).intoArray(y, yo + c);
-        }
-    }
-
-    /** Columns vw .. w, scalar, in the floor's order. */
-    private static void columns(float[] s, int n, int w, int vw, int nb, float[] b, int bo, int ldb, float[] q, int qo, int ldq,
-                                float[] x, int xo, int ldx, float[] xScale, float[] yScale, float[] y, int yo) {
-        for (int c = vw; c < w; c++) {
-            for (int j = 0; j < nb; j++) y[yo + j * ldx + c] = 0f;
-            for (int i = 0; i < n; i++) {
-                float v = s[i * w + c];
-                for (int j = 0; j < nb; j++) {
-                    v = Math.fma(xScale[j] * x[xo + j * ldx + c], b[bo + j * ldb + i], v);
-                    y[yo + j * ldx + c] = Math.fma(v, q[qo + j * ldq + i], y[yo + j * ldx + c]);
-                }
-                s[i * w + c] = v;
-            }
-            for (int j = 0; j < nb; j++) y[yo + j * ldx + c] *= yScale[j];
         }
     }
 }

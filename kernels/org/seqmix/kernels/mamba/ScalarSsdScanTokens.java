@@ -6,19 +6,25 @@ final class ScalarSsdScanTokens implements SsdScanTokens {
     public String name() { return "scalar"; }
 
     @Override
-    public void tokens(float[] s, int n, int w, int nb, float[] b, int bo, int ldb, float[] q, int qo, int ldq, float[] x, int xo,
-                       int ldx, float[] xScale, float[] yScale, float[] y, int yo) {
-        for (int c = 0; c < w; c++) {
-            for (int j = 0; j < nb; j++) y[yo + j * ldx + c] = 0f;
+    public void tokens(float[] s, int n, int w, int nb, float[] b, int bo, int ldb, float[] q, int qo, int ldq, float[] u,
+                       float[] yScale, float[] y, int yo, int ldy) {
+        columns(s, n, w, 0, w, nb, b, bo, ldb, q, qo, ldq, u, yScale, y, yo, ldy);
+    }
+
+    /** Columns c0 .. c1 (also the Panama kernel's tail). */
+    static void columns(float[] s, int n, int w, int c0, int c1, int nb, float[] b, int bo, int ldb, float[] q, int qo, int ldq,
+                        float[] u, float[] yScale, float[] y, int yo, int ldy) {
+        for (int c = c0; c < c1; c++) {
+            for (int j = 0; j < nb; j++) y[yo + j * ldy + c] = 0f;
             for (int i = 0; i < n; i++) {
                 float v = s[i * w + c];
                 for (int j = 0; j < nb; j++) {
-                    v = Math.fma(xScale[j] * x[xo + j * ldx + c], b[bo + j * ldb + i], v);
-                    y[yo + j * ldx + c] = Math.fma(v, q[qo + j * ldq + i], y[yo + j * ldx + c]);
+                    v = Math.fma(u[j * w + c], b[bo + j * ldb + i], v);
+                    y[yo + j * ldy + c] = Math.fma(v, q[qo + j * ldq + i], y[yo + j * ldy + c]);
                 }
                 s[i * w + c] = v;
             }
-            for (int j = 0; j < nb; j++) y[yo + j * ldx + c] *= yScale[j];
+            for (int j = 0; j < nb; j++) y[yo + j * ldy + c] *= yScale[j];
         }
     }
 }

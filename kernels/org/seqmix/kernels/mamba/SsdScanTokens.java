@@ -6,24 +6,23 @@ import org.seqmix.kernels.VectorizationProvider;
 /**
  * A block of tokens of the Mamba-2 recurrence on one head's state tile, held transposed ({@code Sᵀ [N, w]}, row i
  * at {@code i * w}) and rescaled: the caller keeps {@code S = D · s} with a running decay {@code D} and folds the
- * decay and the time step into per-token scales, so each token costs two FMAs per state element (update and
- * read-out) and no multiply:
+ * decay and the time step into the inputs ({@code u_j = dt'_j x_j / D_j}), so each token costs two FMAs per state
+ * element (update and read-out) and no multiply:
  * <pre>
- *   for j &lt; nb:  s[i] += B_j[i] · (xScale[j] x_j)   (every row i)      xScale[j] = dt'_j / D_j
- *                y_j  = yScale[j] · Σ_i C_j[i] s[i]                     yScale[j] = D_j
+ *   for j &lt; nb:  s[i] += B_j[i] · u_j      (every row i)
+ *                y_j  = yScale[j] · Σ_i C_j[i] s[i]       yScale[j] = D_j
  * </pre>
- * with {@code B_j} at {@code bo + j * ldb}, {@code C_j} at {@code qo + j * ldq} ({@code N} each), {@code x_j} at
- * {@code xo + j * ldx} and {@code y_j} at {@code yo + j * ldx} ({@code w} columns each). The Panama kernel walks the
- * state once per block of {@link #BLOCK} tokens (loaded and stored once, the tokens' scaled x tiles and read-outs in
- * registers); the scalar floor does the same operations in the same order, so the two agree bit for bit.
- * Allocation-free.
+ * with {@code B_j} at {@code bo + j * ldb}, {@code C_j} at {@code qo + j * ldq} ({@code N} each), {@code u_j} at
+ * {@code j * w} and {@code y_j} at {@code yo + j * ldy} ({@code w} columns each). The Panama kernel walks the state
+ * once per block of {@link #BLOCK} tokens (loaded and stored once, the tokens' u tiles and read-outs in registers);
+ * the scalar floor does the same operations in the same order, so the two agree bit for bit. Allocation-free.
  */
 public interface SsdScanTokens {
     /** Tokens per block (nb is at most this). */
     int BLOCK = 4;
 
-    void tokens(float[] s, int n, int w, int nb, float[] b, int bo, int ldb, float[] q, int qo, int ldq, float[] x, int xo,
-                int ldx, float[] xScale, float[] yScale, float[] y, int yo);
+    void tokens(float[] s, int n, int w, int nb, float[] b, int bo, int ldb, float[] q, int qo, int ldq, float[] u,
+                float[] yScale, float[] y, int yo, int ldy);
 
     /** Name for logs and tests. */
     String name();

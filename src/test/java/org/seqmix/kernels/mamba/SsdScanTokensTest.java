@@ -16,11 +16,11 @@ class SsdScanTokensTest {
 
     static Run run(SsdScanTokens impl, int n, int w, int nb, long seed) {
         Rng r = new Rng(seed);
-        int ldb = n + 3, ldx = w + 5, bo = 2, qo = 1, xo = 3;
+        int ldb = n + 3, ldy = w + 5, bo = 2, qo = 1, yo = 3;
         float[] s = r.normal(1f, n * w).data(), b = r.normal(1f, bo + nb * ldb).data(), q = r.normal(1f, qo + nb * ldq(n)).data();
-        float[] x = r.normal(1f, xo + nb * ldx).data(), xs = r.uniform(0.1f, 2f, nb).data(), ys = r.uniform(0.1f, 2f, nb).data();
-        float[] y = new float[xo + nb * ldx];
-        impl.tokens(s, n, w, nb, b, bo, ldb, q, qo, ldq(n), x, xo, ldx, xs, ys, y, xo);
+        float[] u = r.normal(1f, nb * w).data(), ys = r.uniform(0.1f, 2f, nb).data();
+        float[] y = new float[yo + nb * ldy];
+        impl.tokens(s, n, w, nb, b, bo, ldb, q, qo, ldq(n), u, ys, y, yo, ldy);
         return new Run(s, y);
     }
 
@@ -33,20 +33,20 @@ class SsdScanTokensTest {
             Run got = run(impl, n, w, nb, seed);
             // the same inputs again, for the double-precision definition
             Rng r = new Rng(seed++);
-            int ldb = n + 3, ldx = w + 5, bo = 2, qo = 1, xo = 3;
+            int ldb = n + 3, ldy = w + 5, bo = 2, qo = 1, yo = 3;
             float[] s = r.normal(1f, n * w).data(), b = r.normal(1f, bo + nb * ldb).data(), q = r.normal(1f, qo + nb * ldq(n)).data();
-            float[] x = r.normal(1f, xo + nb * ldx).data(), xs = r.uniform(0.1f, 2f, nb).data(), ys = r.uniform(0.1f, 2f, nb).data();
+            float[] u = r.normal(1f, nb * w).data(), ys = r.uniform(0.1f, 2f, nb).data();
             double[] st = new double[n * w];
             for (int i = 0; i < st.length; i++) st[i] = s[i];
             for (int j = 0; j < nb; j++) {
                 for (int c = 0; c < w; c++) {
                     double acc = 0;
                     for (int i = 0; i < n; i++) {
-                        st[i * w + c] += (double) b[bo + j * ldb + i] * xs[j] * x[xo + j * ldx + c];
+                        st[i * w + c] += (double) b[bo + j * ldb + i] * u[j * w + c];
                         acc += q[qo + j * ldq(n) + i] * st[i * w + c];
                     }
                     double want = ys[j] * acc;
-                    assertEquals(want, got.y()[xo + j * ldx + c], 1e-4 * (1 + Math.abs(want)) * Math.sqrt(n), impl.name() + " y " + java.util.Arrays.toString(sh));
+                    assertEquals(want, got.y()[yo + j * ldy + c], 1e-4 * (1 + Math.abs(want)) * Math.sqrt(n), impl.name() + " y " + java.util.Arrays.toString(sh));
                 }
             }
             for (int i = 0; i < st.length; i++) {
