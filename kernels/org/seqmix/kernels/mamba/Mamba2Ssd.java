@@ -7,7 +7,6 @@ import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.Gemm;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
-import org.seqmix.kernels.linear.FusedRecurrent;
 
 /**
  * Mamba-2 state space duality (SSD), chunked, as mamba_ssm's {@code mamba_chunk_scan_combined}
@@ -85,6 +84,7 @@ public final class Mamba2Ssd {
         Call c = Call.of(x, dt, A, B, C, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens);
         int h = c.h, p = c.p, n = c.n, g = c.g, t = c.t;
         float[] ya = c.y.data();
+        float[] dtAll = stepSizes(c, dtSoftplus);
         int headsPerGroup = h / g;
         // an item is (sequence, group, block of heads of that group): the block shares one C Bᵀ per chunk.
         // The blocking is fixed (not thread-dependent), and every head computes the same either way.
@@ -101,7 +101,7 @@ public final class Mamba2Ssd {
                 int len = (h1 - h0) * p * n;
                 if (c.init != null) System.arraycopy(c.init, (s * h + h0) * p * n, states, 0, len);
                 else java.util.Arrays.fill(states, 0, len, 0f);
-                new Item(sc, c.xa, c.dta, c.ba, c.ca, ya, t, h, p, g, n, chunkSize, c.aa, c.bias, dtSoftplus).run(bi, gg, h0, h1, t0, t1, states);
+                new Item(sc, c.xa, dtAll, c.ba, c.ca, ya, t, h, p, g, n, chunkSize, c.aa).run(bi, gg, h0, h1, t0, t1, states);
                 for (int hh = h0; hh < h1; hh++) {
                     skipAndGate(c.xa, c.za, ya, c.da, c.dPerChannel, bi, hh, t0, t1, t, h, p);
                 }
@@ -115,10 +115,10 @@ public final class Mamba2Ssd {
 
     /**
      * The recurrent form over a whole sequence (the {@code selective_state_update} recurrence token by token), same
-     * arguments and result as {@link #chunkScanCombined} without the chunk size. Each (sequence, head) item keeps its
-     * state transposed, {@code [N, P]}, so one {@link FusedRecurrent} pass per token decays, updates and reads out
-     * the state vectorised over P with no horizontal sum; parallel over sequence x head, bit-identical for any
-     * thread count.
+     * arguments and result as {@link #chunkScanCombined} without the chunk size. Each (sequence, head, column block)
+     * item keeps its state transposed, {@code [N, P]}, and rescaled by its running decay, so one {@link SsdScanTokens}
+     * pass per block of four tokens updates and reads out the state vectorised over P with two FMAs per element and
+     * token and no horizontal sum; parallel over the items, bit-identical for any thread count.
      */
     public static Result recurrent(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z, Tensor dtBias,
                                    boolean dtSoftplus, Tensor initialState, boolean outputFinalState, int[] cuSeqlens) {
@@ -228,12 +228,20 @@ public final class Mamba2Ssd {
     private static float[][] timeSteps(Call c, boolean softplus) {
         VectorOps ops = VectorizationProvider.ops();
         int rows = c.b * c.t, h = c.h;
-        float[] dtp = c.dta.clone(), decay = new float[rows * h];
-        for (int r = 0; r < rows && c.bias != null; r++) ops.add(dtp, r * h, c.bias, 0, dtp, r * h, h);
-        if (softplus) ops.softplus(dtp, 0, dtp, 0, rows * h);
+        float[] dtp = stepSizes(c, softplus), decay = new float[rows * h];
         for (int r = 0; r < rows; r++) ops.mul(dtp, r * h, c.aa, 0, decay, r * h, h);
         ops.exp(decay, 0, decay, 0, rows * h);
         return new float[][] {dtp, decay};
+    }
+
+    /** {@code dt' = softplus(dt + dt_bias)} of every token and head ({@code [B, T, H]}), vectorised. */
+    private static float[] stepSizes(Call c, boolean softplus) {
+        VectorOps ops = VectorizationProvider.ops();
+        int rows = c.b * c.t, h = c.h;
+        float[] dtp = c.dta.clone();
+        for (int r = 0; r < rows && c.bias != null; r++) ops.add(dtp, r * h, c.bias, 0, dtp, r * h, h);
+        if (softplus) ops.softplus(dtp, 0, dtp, 0, rows * h);
+        return dtp;
     }
 
     /** Smallest running decay of a recurrent item before its state is folded back to true scale. */
@@ -361,16 +369,15 @@ public final class Mamba2Ssd {
 
     /** One (sequence, group, block of heads) walked chunk by chunk, on a thread's {@link Scratch}. */
     private static final class Item {
-        final float[] xa, dta, ba, ca, ya, aa, bias;
+        final float[] xa, dtAll, ba, ca, ya, aa;
         final int t, h, p, g, n, cs, stride;
-        final boolean softplus;
         final float[] dtp, cum, ex, cb, m, xw;
 
-        Item(Scratch sc, float[] xa, float[] dta, float[] ba, float[] ca, float[] ya, int t, int h, int p, int g, int n, int cs,
-             float[] aa, float[] bias, boolean softplus) {
-            this.xa = xa; this.dta = dta; this.ba = ba; this.ca = ca; this.ya = ya;
+        Item(Scratch sc, float[] xa, float[] dtAll, float[] ba, float[] ca, float[] ya, int t, int h, int p, int g, int n, int cs,
+             float[] aa) {
+            this.xa = xa; this.dtAll = dtAll; this.ba = ba; this.ca = ca; this.ya = ya;
             this.t = t; this.h = h; this.p = p; this.g = g; this.n = n; this.cs = cs;
-            this.aa = aa; this.bias = bias; this.softplus = softplus;
+            this.aa = aa;
             stride = sc.c;
             dtp = sc.dtp;
             cum = sc.cum;
@@ -392,10 +399,10 @@ public final class Mamba2Ssd {
                 Gemm.sgemm(false, true, lc, w, n, 1f, ca, bo, ldb, states, 0, n, 0f, ya, yo, ldx);
                 for (int hh = h0; hh < h1; hh++) {
                     int k = hh - h0;
-                    float a = aa[hh], bb = bias == null ? 0f : bias[hh];
+                    float a = aa[hh];
                     float run = 0f;
                     for (int i = 0; i < lc; i++) {
-                        float d = dtPrime(dta[(bi * t + c0 + i) * h + hh], bb, softplus);
+                        float d = dtAll[(bi * t + c0 + i) * h + hh];
                         dtp[k * stride + i] = d;
                         run += d * a;
                         cum[k * stride + i] = run;
@@ -406,12 +413,17 @@ public final class Mamba2Ssd {
                     for (int i = 0; i < lc; i++) ops.scale(ex[i], ya, xo + i * ldx, p);
                     // M = C Bᵀ ∘ L ∘ dt' (lower triangular; exponents <= 0, one vector exp per row), then Y_diag = M X
                     // accumulated onto Y_off
+                    // the exponents of the whole tile first (-inf above the diagonal: exp gives 0), one vector exp
                     for (int i = 0; i < lc; i++) {
-                        for (int j = 0; j <= i; j++) ex[j] = cum[co + i] - cum[co + j];
-                        ops.exp(ex, 0, ex, 0, i + 1);
-                        ops.mul(ex, 0, dtp, co, ex, 0, i + 1);
-                        ops.mul(cb, i * lc, ex, 0, m, i * lc, i + 1);
-                        java.util.Arrays.fill(m, i * lc + i + 1, (i + 1) * lc, 0f);
+                        float ci = cum[co + i];
+                        int r = i * lc;
+                        for (int j = 0; j <= i; j++) m[r + j] = ci - cum[co + j];
+                        java.util.Arrays.fill(m, r + i + 1, r + lc, Float.NEGATIVE_INFINITY);
+                    }
+                    ops.exp(m, 0, m, 0, lc * lc);
+                    for (int i = 0; i < lc; i++) {
+                        int r = i * lc;
+                        for (int j = 0; j <= i; j++) m[r + j] = cb[r + j] * (m[r + j] * dtp[co + j]);
                     }
                     Gemm.sgemm(false, false, lc, p, lc, 1f, m, 0, lc, xa, xo, ldx, 1f, ya, xo, ldx);
                     // this head's part of the state update: S *= exp(cum_last); xw = X ∘ exp(cum_last - cum) dt'
