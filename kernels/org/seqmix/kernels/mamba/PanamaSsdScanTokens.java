@@ -43,7 +43,63 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
             FloatVector u20 = FloatVector.fromArray(SPECIES, u, 2 * w + c), u21 = FloatVector.fromArray(SPECIES, u, 2 * w + c + L);
             FloatVector u30 = FloatVector.fromArray(SPECIES, u, 3 * w + c), u31 = FloatVector.fromArray(SPECIES, u, 3 * w + c + L);
             FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-            for (int i = 0, r = c; i < n; i++, r += w) {
+            int i = 0, r = c;
+            // two rows per iteration: independent FMA chains for the out-of-order core (a row's 4 tokens are a chain)
+            for (; i + 1 < n; i += 2, r += 2 * w) {
+                FloatVector s0 = FloatVector.fromArray(SPECIES, s, r), s1 = FloatVector.fromArray(SPECIES, s, r + L);
+                FloatVector kv = FloatVector.broadcast(SPECIES, b[bo + i]), qv = FloatVector.broadcast(SPECIES, q[qo + i]);
+                s0 = u00.fma(kv, s0);
+                s1 = u01.fma(kv, s1);
+                a00 = s0.fma(qv, a00);
+                a01 = s1.fma(qv, a01);
+                kv = FloatVector.broadcast(SPECIES, b[b1 + i]);
+                qv = FloatVector.broadcast(SPECIES, q[q1 + i]);
+                s0 = u10.fma(kv, s0);
+                s1 = u11.fma(kv, s1);
+                a10 = s0.fma(qv, a10);
+                a11 = s1.fma(qv, a11);
+                kv = FloatVector.broadcast(SPECIES, b[b2 + i]);
+                qv = FloatVector.broadcast(SPECIES, q[q2 + i]);
+                s0 = u20.fma(kv, s0);
+                s1 = u21.fma(kv, s1);
+                a20 = s0.fma(qv, a20);
+                a21 = s1.fma(qv, a21);
+                kv = FloatVector.broadcast(SPECIES, b[b3 + i]);
+                qv = FloatVector.broadcast(SPECIES, q[q3 + i]);
+                s0 = u30.fma(kv, s0);
+                s1 = u31.fma(kv, s1);
+                a30 = s0.fma(qv, a30);
+                a31 = s1.fma(qv, a31);
+                s0.intoArray(s, r);
+                s1.intoArray(s, r + L);
+                FloatVector t0 = FloatVector.fromArray(SPECIES, s, r + w), t1 = FloatVector.fromArray(SPECIES, s, r + w + L);
+                FloatVector kw = FloatVector.broadcast(SPECIES, b[bo + i + 1]), qw = FloatVector.broadcast(SPECIES, q[qo + i + 1]);
+                t0 = u00.fma(kw, t0);
+                t1 = u01.fma(kw, t1);
+                a00 = t0.fma(qw, a00);
+                a01 = t1.fma(qw, a01);
+                kw = FloatVector.broadcast(SPECIES, b[b1 + i + 1]);
+                qw = FloatVector.broadcast(SPECIES, q[q1 + i + 1]);
+                t0 = u10.fma(kw, t0);
+                t1 = u11.fma(kw, t1);
+                a10 = t0.fma(qw, a10);
+                a11 = t1.fma(qw, a11);
+                kw = FloatVector.broadcast(SPECIES, b[b2 + i + 1]);
+                qw = FloatVector.broadcast(SPECIES, q[q2 + i + 1]);
+                t0 = u20.fma(kw, t0);
+                t1 = u21.fma(kw, t1);
+                a20 = t0.fma(qw, a20);
+                a21 = t1.fma(qw, a21);
+                kw = FloatVector.broadcast(SPECIES, b[b3 + i + 1]);
+                qw = FloatVector.broadcast(SPECIES, q[q3 + i + 1]);
+                t0 = u30.fma(kw, t0);
+                t1 = u31.fma(kw, t1);
+                a30 = t0.fma(qw, a30);
+                a31 = t1.fma(qw, a31);
+                t0.intoArray(s, r + w);
+                t1.intoArray(s, r + w + L);
+            }
+            for (; i < n; i++, r += w) {
                 FloatVector s0 = FloatVector.fromArray(SPECIES, s, r), s1 = FloatVector.fromArray(SPECIES, s, r + L);
                 FloatVector kv = FloatVector.broadcast(SPECIES, b[bo + i]), qv = FloatVector.broadcast(SPECIES, q[qo + i]);
                 s0 = u00.fma(kv, s0);
