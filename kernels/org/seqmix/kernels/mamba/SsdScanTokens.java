@@ -19,7 +19,7 @@ import org.seqmix.kernels.VectorizationProvider;
  */
 public interface SsdScanTokens {
     /** Tokens per block (nb is at most this). */
-    int BLOCK = 4;
+    int BLOCK = 2;
 
     void tokens(float[] s, int n, int w, int nb, float[] b, int bo, int ldb, float[] q, int qo, int ldq, float[] u,
                 float[] yScale, float[] y, int yo, int ldy);

@@ -9,8 +9,9 @@ import org.seqmix.core.Rng;
 
 /** The Mamba-2 scan block: scalar floor against a double loop of the definition, Panama bit-identical to the floor. */
 class SsdScanTokensTest {
-    /** N, w, nb: full and short blocks, one- and two-vector tiles and scalar tail columns for 8 and 16 lanes. */
-    private static final int[][] SHAPES = {{128, 64, 4}, {128, 80, 4}, {32, 16, 3}, {5, 37, 4}, {7, 3, 2}, {16, 48, 1}, {1, 33, 4}, {9, 100, 4}};
+    /** N, w, nb: full and short blocks, four- and one-vector tiles and scalar tail columns for 8 and 16 lanes. */
+    private static final int[][] SHAPES = {{128, 64, 2}, {128, 80, 2}, {32, 16, 1}, {5, 37, 2}, {7, 3, 2}, {16, 48, 1}, {1, 33, 2},
+            {9, 100, 2}, {4, 128, 2}, {3, 200, 2}, {6, 72, 1}};
 
     record Run(float[] s, float[] y) {}
 
