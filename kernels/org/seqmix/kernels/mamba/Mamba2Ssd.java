@@ -117,7 +117,7 @@ public final class Mamba2Ssd {
      * The recurrent form over a whole sequence (the {@code selective_state_update} recurrence token by token), same
      * arguments and result as {@link #chunkScanCombined} without the chunk size. Each (sequence, head, column block)
      * item keeps its state transposed, {@code [N, P]}, and rescaled by its running decay, so one {@link SsdScanTokens}
-     * pass per block of four tokens updates and reads out the state vectorised over P with two FMAs per element and
+     * pass per block of two tokens updates and reads out the state vectorised over P with two FMAs per element and
      * token and no horizontal sum; parallel over the items, bit-identical for any thread count.
      */
     public static Result recurrent(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z, Tensor dtBias,
