@@ -412,17 +412,12 @@ public final class Mamba2Ssd {
                     for (int i = 0; i < lc; i++) ops.scale(ex[i], ya, xo + i * ldx, p);
                     // M = C Bᵀ ∘ L ∘ dt' (lower triangular; exponents <= 0, one vector exp per row), then Y_diag = M X
                     // accumulated onto Y_off
-                    // the exponents of the whole tile first (-inf above the diagonal: exp gives 0), one vector exp
                     for (int i = 0; i < lc; i++) {
-                        float ci = cum[co + i];
-                        int r = i * lc;
-                        for (int j = 0; j <= i; j++) m[r + j] = ci - cum[co + j];
-                        java.util.Arrays.fill(m, r + i + 1, r + lc, Float.NEGATIVE_INFINITY);
-                    }
-                    ops.exp(m, 0, m, 0, lc * lc);
-                    for (int i = 0; i < lc; i++) {
-                        int r = i * lc;
-                        for (int j = 0; j <= i; j++) m[r + j] = cb[r + j] * (m[r + j] * dtp[co + j]);
+                        for (int j = 0; j <= i; j++) ex[j] = cum[co + i] - cum[co + j];
+                        ops.exp(ex, 0, ex, 0, i + 1);
+                        ops.mul(ex, 0, dtp, co, ex, 0, i + 1);
+                        ops.mul(cb, i * lc, ex, 0, m, i * lc, i + 1);
+                        java.util.Arrays.fill(m, i * lc + i + 1, (i + 1) * lc, 0f);
                     }
                     Gemm.sgemm(false, false, lc, p, lc, 1f, m, 0, lc, xa, xo, ldx, 1f, ya, xo, ldx);
                     // this head's part of the state update: S *= exp(cum_last); xw = X ∘ exp(cum_last - cum) dt'
