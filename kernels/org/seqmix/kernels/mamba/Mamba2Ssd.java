@@ -7,7 +7,6 @@ import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.Gemm;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
-import org.seqmix.kernels.linear.FusedRecurrent;
 
 /**
  * Mamba-2 state space duality (SSD), chunked, as mamba_ssm's {@code mamba_chunk_scan_combined}
@@ -85,6 +84,7 @@ public final class Mamba2Ssd {
         Call c = Call.of(x, dt, A, B, C, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens);
         int h = c.h, p = c.p, n = c.n, g = c.g, t = c.t;
         float[] ya = c.y.data();
+        float[] dtAll = stepSizes(c, dtSoftplus);
         int headsPerGroup = h / g;
         // an item is (sequence, group, block of heads of that group): the block shares one C Bᵀ per chunk.
         // The blocking is fixed (not thread-dependent), and every head computes the same either way.
@@ -101,7 +101,7 @@ public final class Mamba2Ssd {
                 int len = (h1 - h0) * p * n;
                 if (c.init != null) System.arraycopy(c.init, (s * h + h0) * p * n, states, 0, len);
                 else java.util.Arrays.fill(states, 0, len, 0f);
-                new Item(sc, c.xa, c.dta, c.ba, c.ca, ya, t, h, p, g, n, chunkSize, c.aa, c.bias, dtSoftplus).run(bi, gg, h0, h1, t0, t1, states);
+                new Item(sc, c.xa, dtAll, c.ba, c.ca, ya, t, h, p, g, n, chunkSize, c.aa).run(bi, gg, h0, h1, t0, t1, states);
                 for (int hh = h0; hh < h1; hh++) {
                     skipAndGate(c.xa, c.za, ya, c.da, c.dPerChannel, bi, hh, t0, t1, t, h, p);
                 }
@@ -115,10 +115,10 @@ public final class Mamba2Ssd {
 
     /**
      * The recurrent form over a whole sequence (the {@code selective_state_update} recurrence token by token), same
-     * arguments and result as {@link #chunkScanCombined} without the chunk size. Each (sequence, head) item keeps its
-     * state transposed, {@code [N, P]}, so one {@link FusedRecurrent} pass per token decays, updates and reads out
-     * the state vectorised over P with no horizontal sum; parallel over sequence x head, bit-identical for any
-     * thread count.
+     * arguments and result as {@link #chunkScanCombined} without the chunk size. Each (sequence, head, column block)
+     * item keeps its state transposed, {@code [N, P]}, and rescaled by its running decay, so one {@link SsdScanTokens}
+     * pass per block of two tokens updates and reads out the state vectorised over P with two FMAs per element and
+     * token and no horizontal sum; parallel over the items, bit-identical for any thread count.
      */
     public static Result recurrent(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z, Tensor dtBias,
                                    boolean dtSoftplus, Tensor initialState, boolean outputFinalState, int[] cuSeqlens) {
@@ -126,7 +126,8 @@ public final class Mamba2Ssd {
         int h = c.h, p = c.p, n = c.n, t = c.t, g = c.g;
         int headsPerGroup = h / g;
         float[] ya = c.y.data();
-        FusedRecurrent kernel = FusedRecurrent.get();
+        SsdScanTokens kernel = SsdScanTokens.get();
+        float[][] steps = timeSteps(c, dtSoftplus);
         // the columns (p) are independent: (sequence, head, block of columns) items keep a state block that fits L1
         int pb = p * n <= RECURRENT_L1_FLOATS ? p : Math.min(p, Math.max(16, RECURRENT_L1_FLOATS / n / 16 * 16));
         int blocks = (p + pb - 1) / pb;
@@ -137,13 +138,7 @@ public final class Mamba2Ssd {
             float[] st = new float[n * w];
             // Sᵀ block [N, w] from the [P, N] layout
             if (c.init != null) transpose(c.init, (s * h + hh) * p * n + q0 * n, w, n, st, 0);
-            float a = c.aa[hh], bb = c.bias == null ? 0f : c.bias[hh];
-            for (int tt = t0; tt < t1; tt++) {
-                float dtp = dtPrime(c.dta[(bi * t + tt) * h + hh], bb, dtSoftplus);
-                int bo = ((bi * t + tt) * g + gg) * n, xo = ((bi * t + tt) * h + hh) * p + q0;
-                // Sᵀ = exp(dt' A) Sᵀ + B (dt' x)ᵀ;  y = (Sᵀ)ᵀ C
-                kernel.token(st, 0, n, w, (float) StrictMath.exp(dtp * a), null, 0, null, c.ba, bo, c.xa, xo, dtp, c.ca, bo, 1f, ya, xo);
-            }
+            new RecurrentItem(kernel, c, steps[0], steps[1], st, n, w, gg, hh).run(bi, q0, t0, t1);
             if (c.fin != null) transpose(st, 0, n, w, c.fin.data(), (s * h + hh) * p * n + q0 * n);
         });
         // D skip and z gate per (sequence, head), after every column block is done
@@ -153,6 +148,103 @@ public final class Mamba2Ssd {
         });
         return new Result(c.y, c.fin);
     }
+
+    /**
+     * One (sequence, head, column block) of {@link #recurrent}: the state {@code Sᵀ [N, w]} is kept as {@code S = D s}
+     * with a running decay {@code D} (so a token is two FMAs per element, see {@link SsdScanTokens}) and folded back
+     * ({@code s *= D, D = 1}) before D would drop under {@link #RESCALE_MIN}, which bounds {@code 1/D} in the update
+     * weights; a block whose own decay is that strong goes token by token, folding as needed (a decay that
+     * underflows to 0 clears the state, as in the direct form).
+     */
+    private static final class RecurrentItem {
+        private static final int BLOCK = SsdScanTokens.BLOCK;
+        final SsdScanTokens kernel;
+        final Call c;
+        final float[] dtp, decay, st, u, ys = new float[BLOCK], dts = new float[BLOCK], decays = new float[BLOCK];
+        final int n, w, gg, hh;
+        float scale = 1f;
+
+        RecurrentItem(SsdScanTokens kernel, Call c, float[] dtp, float[] decay, float[] st, int n, int w, int gg, int hh) {
+            this.kernel = kernel; this.c = c; this.dtp = dtp; this.decay = decay; this.st = st; this.n = n; this.w = w; this.gg = gg;
+            this.hh = hh;
+            u = new float[BLOCK * w];
+        }
+
+        void run(int bi, int q0, int t0, int t1) {
+            for (int tt = t0; tt < t1; tt += BLOCK) {
+                int nb = Math.min(BLOCK, t1 - tt);
+                float prod = 1f;
+                for (int j = 0; j < nb; j++) {
+                    int o = (bi * c.t + tt + j) * c.h + hh;
+                    dts[j] = dtp[o];
+                    decays[j] = decay[o];
+                    prod *= decays[j];
+                }
+                if (scale * prod < RESCALE_MIN) fold(1f);
+                if (scale * prod >= RESCALE_MIN) {
+                    block(bi, q0, tt, 0, nb);
+                } else {
+                    for (int j = 0; j < nb; j++) {
+                        if (scale * decays[j] < RESCALE_MIN) {
+                            fold(decays[j]);
+                            decays[j] = 1f;   // applied by the fold
+                        }
+                        block(bi, q0, tt, j, 1);
+                    }
+                }
+            }
+            fold(1f);
+        }
+
+        /** s *= D · extra (the state back in true scale, times a decay not yet applied), D = 1. */
+        private void fold(float extra) {
+            float f = scale * extra;
+            if (f != 1f) VectorizationProvider.ops().scale(f, st, 0, st.length);
+            scale = 1f;
+        }
+
+        /** Tokens tt + j0 .. tt + j0 + nb through the kernel, their decays (decays[j0 ..]) folded into the scales. */
+        private void block(int bi, int q0, int tt, int j0, int nb) {
+            int ldb = c.g * c.n, ldx = c.h * c.p;
+            int bo = ((bi * c.t + tt + j0) * c.g + gg) * c.n, xo = ((bi * c.t + tt + j0) * c.h + hh) * c.p + q0;
+            float d = scale;
+            for (int j = 0; j < nb; j++) {
+                d *= decays[j0 + j];
+                ys[j] = d;
+                // u_j = (dt'_j / D_j) x_j (a plain loop: C2 vectorises it, no call per row)
+                float f = dts[j0 + j] / d;
+                for (int col = 0, xr = xo + j * ldx, ur = j * w; col < w; col++) u[ur + col] = c.xa[xr + col] * f;
+            }
+            scale = d;
+            kernel.tokens(st, n, w, nb, c.ba, bo, ldb, c.ca, bo, ldb, u, ys, c.y.data(), xo, ldx);
+        }
+    }
+
+    /**
+     * {@code dt' = softplus(dt + dt_bias)} and the decays {@code exp(dt' A)} of every token and head ({@code [B, T, H]}),
+     * vectorised once per call rather than per token in each item.
+     */
+    private static float[][] timeSteps(Call c, boolean softplus) {
+        VectorOps ops = VectorizationProvider.ops();
+        int rows = c.b * c.t, h = c.h;
+        float[] dtp = stepSizes(c, softplus), decay = new float[rows * h];
+        for (int r = 0; r < rows; r++) ops.mul(dtp, r * h, c.aa, 0, decay, r * h, h);
+        ops.exp(decay, 0, decay, 0, rows * h);
+        return new float[][] {dtp, decay};
+    }
+
+    /** {@code dt' = softplus(dt + dt_bias)} of every token and head ({@code [B, T, H]}), vectorised. */
+    private static float[] stepSizes(Call c, boolean softplus) {
+        VectorOps ops = VectorizationProvider.ops();
+        int rows = c.b * c.t, h = c.h;
+        float[] dtp = c.dta.clone();
+        for (int r = 0; r < rows && c.bias != null; r++) ops.add(dtp, r * h, c.bias, 0, dtp, r * h, h);
+        if (softplus) ops.softplus(dtp, 0, dtp, 0, rows * h);
+        return dtp;
+    }
+
+    /** Smallest running decay of a recurrent item before its state is folded back to true scale. */
+    static final float RESCALE_MIN = 0x1p-64f;
 
     /** State floats of one recurrent item kept within L1 (32 KiB). */
     private static final int RECURRENT_L1_FLOATS = 8192;
@@ -276,16 +368,15 @@ public final class Mamba2Ssd {
 
     /** One (sequence, group, block of heads) walked chunk by chunk, on a thread's {@link Scratch}. */
     private static final class Item {
-        final float[] xa, dta, ba, ca, ya, aa, bias;
+        final float[] xa, dtAll, ba, ca, ya, aa;
         final int t, h, p, g, n, cs, stride;
-        final boolean softplus;
         final float[] dtp, cum, ex, cb, m, xw;
 
-        Item(Scratch sc, float[] xa, float[] dta, float[] ba, float[] ca, float[] ya, int t, int h, int p, int g, int n, int cs,
-             float[] aa, float[] bias, boolean softplus) {
-            this.xa = xa; this.dta = dta; this.ba = ba; this.ca = ca; this.ya = ya;
+        Item(Scratch sc, float[] xa, float[] dtAll, float[] ba, float[] ca, float[] ya, int t, int h, int p, int g, int n, int cs,
+             float[] aa) {
+            this.xa = xa; this.dtAll = dtAll; this.ba = ba; this.ca = ca; this.ya = ya;
             this.t = t; this.h = h; this.p = p; this.g = g; this.n = n; this.cs = cs;
-            this.aa = aa; this.bias = bias; this.softplus = softplus;
+            this.aa = aa;
             stride = sc.c;
             dtp = sc.dtp;
             cum = sc.cum;
@@ -307,10 +398,10 @@ public final class Mamba2Ssd {
                 Gemm.sgemm(false, true, lc, w, n, 1f, ca, bo, ldb, states, 0, n, 0f, ya, yo, ldx);
                 for (int hh = h0; hh < h1; hh++) {
                     int k = hh - h0;
-                    float a = aa[hh], bb = bias == null ? 0f : bias[hh];
+                    float a = aa[hh];
                     float run = 0f;
                     for (int i = 0; i < lc; i++) {
-                        float d = dtPrime(dta[(bi * t + c0 + i) * h + hh], bb, softplus);
+                        float d = dtAll[(bi * t + c0 + i) * h + hh];
                         dtp[k * stride + i] = d;
                         run += d * a;
                         cum[k * stride + i] = run;

@@ -49,6 +49,21 @@ class Mamba2FormsTest {
         }
     }
 
+    /** Strong decays: the rescaled state folds back often, inside blocks, and a decay that underflows to 0 clears it. */
+    @Test
+    void recurrentFoldsTheRescaledStateUnderStrongDecay() {
+        long seed = 60;
+        for (float[] av : new float[][] {{-3f, -40f}, {-1e4f, -0.5f}, {0f, -200f}}) {
+            Mamba2SsdTest.Inputs r = Mamba2SsdTest.Inputs.random(seed++, 2, 203, 2, 20, 1, 16, false, true);
+            Mamba2SsdTest.Inputs in = new Mamba2SsdTest.Inputs(r.x(), r.dt(), Tensor.of(av, 2), r.b(), r.c(), r.d(), r.z(), r.dtBias(), r.init());
+            Tensor[] ref = Mamba2SsdTest.reference(in, true);
+            Mamba2Ssd.Result got = recurrent(in, true, null, in.init());
+            String what = java.util.Arrays.toString(av);
+            assertTrue(Tensor.relativeL2Error(got.y(), ref[0]) < TOL, "y " + what + ": " + Tensor.relativeL2Error(got.y(), ref[0]));
+            assertTrue(Tensor.relativeL2Error(got.finalState(), ref[1]) < TOL, "state " + what);
+        }
+    }
+
     @Test
     void recurrentVarlenEqualsChunkVarlen() {
         int[] cu = {0, 9, 9, 40, 57};

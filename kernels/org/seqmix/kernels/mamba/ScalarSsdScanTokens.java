@@ -1,0 +1,30 @@
+package org.seqmix.kernels.mamba;
+
+/** Scalar floor of {@link SsdScanTokens}: the Panama kernel's FMAs in its order, one column at a time. */
+final class ScalarSsdScanTokens implements SsdScanTokens {
+    @Override
+    public String name() { return "scalar"; }
+
+    @Override
+    public void tokens(float[] s, int n, int w, int nb, float[] b, int bo, int ldb, float[] q, int qo, int ldq, float[] u,
+                       float[] yScale, float[] y, int yo, int ldy) {
+        columns(s, n, w, 0, w, nb, b, bo, ldb, q, qo, ldq, u, yScale, y, yo, ldy);
+    }
+
+    /** Columns c0 .. c1 (also the Panama kernel's tail). */
+    static void columns(float[] s, int n, int w, int c0, int c1, int nb, float[] b, int bo, int ldb, float[] q, int qo, int ldq,
+                        float[] u, float[] yScale, float[] y, int yo, int ldy) {
+        for (int c = c0; c < c1; c++) {
+            for (int j = 0; j < nb; j++) y[yo + j * ldy + c] = 0f;
+            for (int i = 0; i < n; i++) {
+                float v = s[i * w + c];
+                for (int j = 0; j < nb; j++) {
+                    v = Math.fma(u[j * w + c], b[bo + j * ldb + i], v);
+                    y[yo + j * ldy + c] = Math.fma(v, q[qo + j * ldq + i], y[yo + j * ldy + c]);
+                }
+                s[i * w + c] = v;
+            }
+            for (int j = 0; j < nb; j++) y[yo + j * ldy + c] *= yScale[j];
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package org.seqmix.kernels.mamba;
+
+import java.util.logging.Logger;
+import org.seqmix.kernels.VectorizationProvider;
+
+/**
+ * A block of tokens of the Mamba-2 recurrence on one head's state tile, held transposed ({@code Sᵀ [N, w]}, row i
+ * at {@code i * w}) and rescaled: the caller keeps {@code S = D · s} with a running decay {@code D} and folds the
+ * decay and the time step into the inputs ({@code u_j = dt'_j x_j / D_j}), so each token costs two FMAs per state
+ * element (update and read-out) and no multiply:
+ * <pre>
+ *   for j &lt; nb:  s[i] += B_j[i] · u_j      (every row i)
+ *                y_j  = yScale[j] · Σ_i C_j[i] s[i]       yScale[j] = D_j
+ * </pre>
+ * with {@code B_j} at {@code bo + j * ldb}, {@code C_j} at {@code qo + j * ldq} ({@code N} each), {@code u_j} at
+ * {@code j * w} and {@code y_j} at {@code yo + j * ldy} ({@code w} columns each). The Panama kernel walks the state
+ * once per block of {@link #BLOCK} tokens (loaded and stored once, the tokens' u tiles and read-outs in registers);
+ * the scalar floor does the same operations in the same order, so the two agree bit for bit. Allocation-free.
+ */
+public interface SsdScanTokens {
+    /** Tokens per block (nb is at most this). */
+    int BLOCK = 2;
+
+    void tokens(float[] s, int n, int w, int nb, float[] b, int bo, int ldb, float[] q, int qo, int ldq, float[] u,
+                float[] yScale, float[] y, int yo, int ldy);
+
+    /** Name for logs and tests. */
+    String name();
+
+    /** The implementation in use: Panama when the module is present and {@code -Dseqmix.vectorization=scalar} is not set. */
+    static SsdScanTokens get() {
+        return Holder.ACTIVE;
+    }
+
+    /** The scalar floor, for tests. */
+    static SsdScanTokens scalar() {
+        return new ScalarSsdScanTokens();
+    }
+
+    /** The Panama implementation, or null when the module is absent. */
+    static SsdScanTokens panama() {
+        if (!VectorizationProvider.vectorModulePresent()) return null;
+        try {
+            return (SsdScanTokens) Class.forName("org.seqmix.kernels.mamba.PanamaSsdScanTokens").getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            Logger.getLogger("org.seqmix").warning("seqmix: scalar Mamba-2 scan; the Panama kernel failed to load: " + e);
+            return null;
+        }
+    }
+
+    final class Holder {
+        static final SsdScanTokens ACTIVE = choose();
+
+        private Holder() {}
+
+        private static SsdScanTokens choose() {
+            if ("scalar".equals(System.getProperty("seqmix.vectorization", ""))) return scalar();
+            SsdScanTokens p = panama();
+            return p != null ? p : scalar();
+        }
+    }
+}
