@@ -3,6 +3,7 @@ package org.seqmix.kernels.linear;
 import org.seqmix.core.Parallel;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
+import org.seqmix.kernels.ChunkMatmul;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 

@@ -1,7 +1,6 @@
-package org.seqmix.kernels.linear;
+package org.seqmix.kernels;
 
 import java.util.logging.Logger;
-import org.seqmix.kernels.VectorizationProvider;
 
 /**
  * The small matrix products of the chunk form, without packing: every operand of a chunk (at most C x K, C x V,
@@ -15,9 +14,9 @@ import org.seqmix.kernels.VectorizationProvider;
  * </pre>
  * Every element is one fma chain over p in order from zero, then {@code fma(s, alpha, c)} or {@code s·alpha}, in
  * both implementations, so the Panama one is bit-identical to the scalar floor. A scalar floor and a Panama
- * implementation, loaded by name only when the incubator module is present (as {@link FusedRecurrent}).
+ * implementation, loaded by name only when the incubator module is present (as {@link VectorOps}).
  */
-interface ChunkMatmul {
+public interface ChunkMatmul {
     void mul(int m, int n, int k, float alpha, float[] a, int ao, int ars, int aps, float[] b, int bo, int ldb,
              float[] c, int co, int ldc, boolean accumulate);
 
@@ -36,13 +35,14 @@ interface ChunkMatmul {
     static ChunkMatmul panama() {
         if (!VectorizationProvider.vectorModulePresent()) return null;
         try {
-            return (ChunkMatmul) Class.forName("org.seqmix.kernels.linear.PanamaChunkMatmul").getDeclaredConstructor().newInstance();
+            return (ChunkMatmul) Class.forName("org.seqmix.kernels.PanamaChunkMatmul").getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException | LinkageError e) {
             Logger.getLogger("org.seqmix").warning("seqmix: scalar chunk matmul; the Panama one failed to load: " + e);
             return null;
         }
     }
 
+    /** Lazily chosen implementation. */
     final class Holder {
         static final ChunkMatmul ACTIVE = choose();
 

@@ -1,4 +1,4 @@
-package org.seqmix.kernels.linear;
+package org.seqmix.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.seqmix.kernels.linear;
+package org.seqmix.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;

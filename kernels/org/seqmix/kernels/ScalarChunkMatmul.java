@@ -1,4 +1,4 @@
-package org.seqmix.kernels.linear;
+package org.seqmix.kernels;
 
 /** Scalar floor of {@link ChunkMatmul}; also the Panama one's tails (same per-element order). */
 final class ScalarChunkMatmul implements ChunkMatmul {
