@@ -9,8 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * SIMD {@link FlashTile}: scores and softmax are vectorised over the query rows of the tile, so the online softmax
  * needs no horizontal reduction. Per tile it keeps {@code scale·qᵀ [D, rows]}, the scores {@code sᵀ [keys, rows]}
- * and the accumulator {@code acc [rows, D]}; a key tile's k and v rows are copied into contiguous buffers once and
- * used by every group of 4 query vectors (64 rows on AVX-512):
+ * and the accumulator {@code acc [rows, D]}; a key tile's v rows are copied into a contiguous buffer once (its rows are
+ * H·D apart, which would alias in L1), its k rows are read in place (4 at a time, sequentially); both serve every
+ * group of 4 query vectors (64 rows on AVX-512):
  * <ol>
  *   <li>{@code sᵀ = k · (scale·qᵀ)}: register block of 4 keys x 4 query vectors (16 accumulators; per step 4
  *       loads of qᵀ and 4 broadcasts of k);</li>
@@ -37,12 +38,14 @@ final class PanamaFlashTile implements FlashTile {
 
     private final int maxRows, maxKeys, d, mq;
     private final float[] qt; // [d][mq] scale * q transposed, padding rows zero
-    private final float[] kb, vb; // [maxKeys][d] the key tile's k and v rows, contiguous
+    private final float[] vb; // [maxKeys][d] the key tile's v rows, contiguous (P·V reads each 4x per row quad)
     private final float[] st; // [maxKeys + 1][mq] scores, then probabilities; row nk carries m_old -> alpha
     private final float[] at; // [maxRows][d] accumulator
     private final float[] m, l; // [mq] running max and normaliser per query
     private final int[] lanes = new int[L]; // lane * ld: gather/scatter offsets of one column of q or o
     private int rows, nv;
+    private float[] ka; // the key tile's rows, read in place: ka[kBase + c * kLd + x]
+    private int kBase, kLd;
 
     PanamaFlashTile(int maxRows, int maxKeys, int d) {
         this.maxRows = maxRows;
@@ -50,7 +53,6 @@ final class PanamaFlashTile implements FlashTile {
         this.d = d;
         this.mq = (maxRows + L - 1) / L * L;
         this.qt = new float[d * mq];
-        this.kb = new float[maxKeys * d];
         this.vb = new float[maxKeys * d];
         this.st = new float[(maxKeys + 1) * mq];
         this.at = new float[maxRows * d];
@@ -88,20 +90,23 @@ final class PanamaFlashTile implements FlashTile {
     public void accumulate(float[] k, int kOff, int ldk, float[] v, int vOff, int ldv, int i0, int j0, int nk, AttentionMask mask) {
         if (nk > maxKeys) throw new IllegalStateException("tile keys " + nk + " > " + maxKeys);
         for (int c = 0; c < nk; c++) {
-            System.arraycopy(k, kOff + c * ldk, kb, c * d, d);
             System.arraycopy(v, vOff + c * ldv, vb, c * d, d);
         }
+        ka = k;
+        kBase = kOff;
+        kLd = ldk;
         for (int g = 0; g < nv; g += 4) {
             int gv = Math.min(4, nv - g), r0 = g * L, r1 = Math.min(rows, r0 + gv * L);
             if (!mask.anyVisible(i0 + r0, i0 + r1, j0, j0 + nk)) continue;
             if (gv == 4) scores4(r0, nk, mask.causal() ? j0 - i0 - r0 : -nk);
             else scores1(r0, gv, nk);
             if (!mask.allVisible(i0 + r0, i0 + r1, j0, j0 + nk)) hide(r0, r1, i0, j0, nk, mask);
-            softmax(r0, gv, nk);
             // causal: row r sees keys c < r + 1 - diag of this tile (probabilities past that are exactly 0)
             int diag = mask.causal() ? j0 - i0 : -nk;
+            softmax(r0, gv, nk, diag);
             pv(r0, r1, nk, diag);
         }
+        ka = null; // the tile outlives the call (one per thread): do not keep the caller's keys reachable
     }
 
     /** sᵀ[c, r0 .. r0 + 4L) = k[c] · qtᵀ for every key c of the tile. */
@@ -116,17 +121,17 @@ final class PanamaFlashTile implements FlashTile {
             }
             FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
             FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-            int k0 = c * d, k1 = k0 + d, k2 = k1 + d, k3 = k2 + d;
+            int k0 = kBase + c * kLd, k1 = k0 + kLd, k2 = k1 + kLd, k3 = k2 + kLd;
             for (int x = 0, qo = r0; x < d; x++, qo += mq) {
                 FloatVector q0 = FloatVector.fromArray(S, qt, qo), q1 = FloatVector.fromArray(S, qt, qo + L);
                 FloatVector q2 = FloatVector.fromArray(S, qt, qo + 2 * L), q3 = FloatVector.fromArray(S, qt, qo + 3 * L);
-                FloatVector b = FloatVector.broadcast(S, kb[k0 + x]);
+                FloatVector b = FloatVector.broadcast(S, ka[k0 + x]);
                 s00 = q0.fma(b, s00); s01 = q1.fma(b, s01); s02 = q2.fma(b, s02); s03 = q3.fma(b, s03);
-                b = FloatVector.broadcast(S, kb[k1 + x]);
+                b = FloatVector.broadcast(S, ka[k1 + x]);
                 s10 = q0.fma(b, s10); s11 = q1.fma(b, s11); s12 = q2.fma(b, s12); s13 = q3.fma(b, s13);
-                b = FloatVector.broadcast(S, kb[k2 + x]);
+                b = FloatVector.broadcast(S, ka[k2 + x]);
                 s20 = q0.fma(b, s20); s21 = q1.fma(b, s21); s22 = q2.fma(b, s22); s23 = q3.fma(b, s23);
-                b = FloatVector.broadcast(S, kb[k3 + x]);
+                b = FloatVector.broadcast(S, ka[k3 + x]);
                 s30 = q0.fma(b, s30); s31 = q1.fma(b, s31); s32 = q2.fma(b, s32); s33 = q3.fma(b, s33);
             }
             int o0 = c * mq + r0, o1 = o0 + mq, o2 = o1 + mq, o3 = o2 + mq;
@@ -137,9 +142,9 @@ final class PanamaFlashTile implements FlashTile {
         }
         for (; c < nk; c++) {
             FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-            int k0 = c * d;
+            int k0 = kBase + c * kLd;
             for (int x = 0, qo = r0; x < d; x++, qo += mq) {
-                FloatVector b = FloatVector.broadcast(S, kb[k0 + x]);
+                FloatVector b = FloatVector.broadcast(S, ka[k0 + x]);
                 s0 = FloatVector.fromArray(S, qt, qo).fma(b, s0);
                 s1 = FloatVector.fromArray(S, qt, qo + L).fma(b, s1);
                 s2 = FloatVector.fromArray(S, qt, qo + 2 * L).fma(b, s2);
@@ -153,13 +158,13 @@ final class PanamaFlashTile implements FlashTile {
     /** sᵀ[c .. c + 4, ro .. ro + L): 4 keys against one query vector. */
     private void scoresQuad1(int ro, int c) {
         FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-        int k0 = c * d, k1 = k0 + d, k2 = k1 + d, k3 = k2 + d;
+        int k0 = kBase + c * kLd, k1 = k0 + kLd, k2 = k1 + kLd, k3 = k2 + kLd;
         for (int x = 0, qo = ro; x < d; x++, qo += mq) {
             FloatVector q0 = FloatVector.fromArray(S, qt, qo);
-            s0 = q0.fma(FloatVector.broadcast(S, kb[k0 + x]), s0);
-            s1 = q0.fma(FloatVector.broadcast(S, kb[k1 + x]), s1);
-            s2 = q0.fma(FloatVector.broadcast(S, kb[k2 + x]), s2);
-            s3 = q0.fma(FloatVector.broadcast(S, kb[k3 + x]), s3);
+            s0 = q0.fma(FloatVector.broadcast(S, ka[k0 + x]), s0);
+            s1 = q0.fma(FloatVector.broadcast(S, ka[k1 + x]), s1);
+            s2 = q0.fma(FloatVector.broadcast(S, ka[k2 + x]), s2);
+            s3 = q0.fma(FloatVector.broadcast(S, ka[k3 + x]), s3);
         }
         int o0 = c * mq + ro;
         s0.intoArray(st, o0); s1.intoArray(st, o0 + mq); s2.intoArray(st, o0 + 2 * mq); s3.intoArray(st, o0 + 3 * mq);
@@ -171,9 +176,9 @@ final class PanamaFlashTile implements FlashTile {
             int ro = r0 + u * L;
             for (int c = 0; c < nk; c++) {
                 FloatVector s0 = FloatVector.zero(S);
-                int k0 = c * d;
+                int k0 = kBase + c * kLd;
                 for (int x = 0, qo = ro; x < d; x++, qo += mq) {
-                    s0 = FloatVector.fromArray(S, qt, qo).fma(FloatVector.broadcast(S, kb[k0 + x]), s0);
+                    s0 = FloatVector.fromArray(S, qt, qo).fma(FloatVector.broadcast(S, ka[k0 + x]), s0);
                 }
                 s0.intoArray(st, c * mq + ro);
             }
@@ -197,11 +202,17 @@ final class PanamaFlashTile implements FlashTile {
     }
 
     /** Online softmax for the query vectors [r0, r0 + gv·L): probabilities into sᵀ, alpha into row nk. */
-    private void softmax(int r0, int gv, int nk) {
+    private void softmax(int r0, int gv, int nk, int diag) {
         for (int u = 0; u < gv; u++) {
             int ro = r0 + u * L;
+            // keys [n, nk) are above the diagonal for every row of this vector: -Inf scores, p = 0, never read
+            int n = Math.max(0, Math.min(nk, ro + L - diag));
+            if (n == 0) {
+                FloatVector.broadcast(S, 1f).intoArray(st, nk * mq + ro); // alpha = 1: nothing changes
+                continue;
+            }
             FloatVector mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (int c = 0, so = ro; c < nk; c++, so += mq) mx = mx.max(FloatVector.fromArray(S, st, so));
+            for (int c = 0, so = ro; c < n; c++, so += mq) mx = mx.max(FloatVector.fromArray(S, st, so));
             FloatVector mOld = FloatVector.fromArray(S, m, ro);
             FloatVector mNew = mOld.max(mx);
             // rows that have seen nothing visible yet keep m = -Inf; subtract 0 there so exp(-Inf) gives 0, not NaN
@@ -209,8 +220,8 @@ final class PanamaFlashTile implements FlashTile {
             mNew.intoArray(m, ro);
             mOld.intoArray(st, nk * mq + ro);
             FloatVector sum = FloatVector.zero(S);
-            // keys 0..nk-1 give p (summed in key order), row nk gives alpha = exp(m_old - m_new)
-            for (int c = 0, so = ro; c <= nk; c++, so += mq) {
+            // keys 0..n-1 give p (summed in key order), then row nk gives alpha = exp(m_old - m_new)
+            for (int c = 0, so = ro; c <= nk; c = c + 1 == n ? nk : c + 1, so = c * mq + ro) {
                 FloatVector x = FloatVector.fromArray(S, st, so).sub(mSub);
                 FloatVector xc = x.max(EXP_LO);
                 FloatVector nf = xc.mul(LOG2E).add(ROUND).sub(ROUND);
