@@ -42,7 +42,7 @@ final class PanamaFlashTile implements FlashTile {
     private final float[] st; // [maxKeys + 1][mq] scores, then probabilities; row nk carries m_old -> alpha
     private final float[] at; // [maxRows][d] accumulator
     private final float[] m, l; // [mq] running max and normaliser per query
-    private final int[] lanes = new int[L]; // lane * ld: gather/scatter offsets of one column of q or o
+    private final int[] lanes = new int[L]; // lane * ldq: gather offsets of one column of 16 query rows
     private int rows, nv;
     private float[] ka; // the key tile's rows, read in place: ka[kBase + c * kLd + x]
     private int kBase, kLd;
