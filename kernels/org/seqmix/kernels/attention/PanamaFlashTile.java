@@ -190,9 +190,10 @@ final class PanamaFlashTile implements FlashTile {
         if (!mask.causal()) return;
         for (int c = 0; c < nk; c++) {
             int j = j0 + c, so = c * mq;
-            // causal: query i sees j only when i >= j
+            // causal: query i sees j only when i >= j. Whole query vectors before j's own are never read (softmax
+            // and P·V stop at their last visible key), so only the rows of j's vector are hidden
             int end = Math.min(r1, Math.max(r0, j - i0));
-            for (int r = r0; r < end; r++) st[so + r] = Float.NEGATIVE_INFINITY;
+            for (int r = Math.max(r0, end / L * L); r < end; r++) st[so + r] = Float.NEGATIVE_INFINITY;
             if (mask.hasWindow() && j >= mask.numSinkTokens()) {
                 // window: i - j < w, so rows with i >= j + w do not see j
                 long first = (long) j + mask.windowSize() - i0;
