@@ -52,7 +52,12 @@ public final class BlockSparseAttention implements SequenceMixer {
 
     /** A typical size: hidden 1024, 8 query heads and 2 kv heads of 128, blocks of 64, top-3, RoPE 10000. */
     public static BlockSparseAttention demo(long seed) {
-        return random(new Config(1024, 8, 2, 128, 64, 3, 10000, false, 4096), seed);
+        return demo(seed, 4096);
+    }
+
+    /** {@link #demo(long)} with a decoding cache of {@code maxPositions} tokens, e.g. for long-context runs. */
+    public static BlockSparseAttention demo(long seed, int maxPositions) {
+        return random(new Config(1024, 8, 2, 128, 64, 3, 10000, false, maxPositions), seed);
     }
 
     /**

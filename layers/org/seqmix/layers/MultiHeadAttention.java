@@ -43,7 +43,12 @@ public final class MultiHeadAttention implements SequenceMixer {
 
     /** A typical size: hidden 1024, 8 query heads and 2 kv heads of 128, RoPE 10000, causal, 4096 positions. */
     public static MultiHeadAttention demo(long seed) {
-        return random(new Config(1024, 8, 2, 128, 10000, true, false, 4096), seed);
+        return demo(seed, 4096);
+    }
+
+    /** {@link #demo(long)} with a decoding cache of {@code maxPositions} tokens (2 KiB each), e.g. for long-context runs. */
+    public static MultiHeadAttention demo(long seed, int maxPositions) {
+        return random(new Config(1024, 8, 2, 128, 10000, true, false, maxPositions), seed);
     }
 
     public Config config() { return config; }

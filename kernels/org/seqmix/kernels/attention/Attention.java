@@ -16,8 +16,8 @@ import org.seqmix.kernels.VectorizationProvider;
  * O(T) extra memory, masked tiles skipped) and {@link #decode} (one token against a {@link KVCache}).
  */
 public final class Attention {
-    /** Query and key tile sizes of {@link #flash}. */
-    public static final int BLOCK_Q = 64, BLOCK_K = 64;
+    /** Query and key tile sizes of {@link #flash}: 128 query rows share each k/v tile load (two groups of 64). */
+    public static final int BLOCK_Q = 128, BLOCK_K = 64;
 
     private Attention() {}
 
@@ -125,17 +125,19 @@ public final class Attention {
         // work items: (segment, query head, query tile), listed once so the split is the same for any thread count
         int[] tileStart = new int[rows.length + 1];
         for (int s = 0; s < rows.length; s++) tileStart[s + 1] = tileStart[s] + (lens[s] + BLOCK_Q - 1) / BLOCK_Q;
-        int tiles = tileStart[rows.length];
-        Parallel.forRange(tiles * hqn, item -> {
+        int tiles = tileStart[rows.length], items = tiles * hqn;
+        Parallel.forRange(items, claimed -> {
+            // last tiles first: under a causal mask they see the most keys, so the threads finish together
+            int item = items - 1 - claimed;
             int hq = item % hqn, tileId = item / hqn;
             int seg = 0;
             while (tileStart[seg + 1] <= tileId) seg++;
             int len = lens[seg], row0 = rows[seg], h = hq / n.group();
             int i0 = (tileId - tileStart[seg]) * BLOCK_Q, nrows = Math.min(BLOCK_Q, len - i0);
-            OnlineSoftmaxTile tile = new OnlineSoftmaxTile(BLOCK_Q, BLOCK_K, d);
-            tile.begin(nrows);
+            FlashTile tile = FlashTile.get(BLOCK_Q, BLOCK_K, d);
             int ldq = hqn * d, ldk = n.h() * d;
             int qOff = qc.offset() + ((row0 + i0) * hqn + hq) * d;
+            tile.begin(qc.data(), qOff, ldq, nrows, scale);
             for (int j0 = 0; j0 < len; j0 += BLOCK_K) {
                 int nk = Math.min(BLOCK_K, len - j0);
                 if (!mask.anyVisible(i0, i0 + nrows, j0, j0 + nk)) {
@@ -149,7 +151,7 @@ public final class Attention {
                 }
                 int kOff = kc.offset() + ((row0 + j0) * n.h() + h) * d;
                 int vOff = vc.offset() + ((row0 + j0) * n.h() + h) * d;
-                tile.accumulate(qc.data(), qOff, ldq, kc.data(), kOff, ldk, vc.data(), vOff, ldk, i0, j0, nk, scale, mask);
+                tile.accumulate(kc.data(), kOff, ldk, vc.data(), vOff, ldk, i0, j0, nk, mask);
             }
             tile.finish(o.data(), ((row0 + i0) * hqn + hq) * d, hqn * d);
         });

@@ -28,17 +28,17 @@ public final class BlockSparse {
             int i = item % nb, bh = item / nb;
             int b = bh / n.hq(), hq = bh % n.hq(), h = hq / n.group();
             int i0 = i * blockSize, rows = Math.min(blockSize, t - i0);
-            OnlineSoftmaxTile tile = new OnlineSoftmaxTile(blockSize, blockSize, d);
-            tile.begin(rows);
+            FlashTile tile = FlashTile.get(blockSize, blockSize, d);
             int ldq = n.hq() * d, ldk = n.h() * d;
             int qOff = qc.offset() + ((b * t + i0) * n.hq() + hq) * d;
+            tile.begin(qc.data(), qOff, ldq, rows, scale);
             int last = causal ? i : nb - 1;
             for (int j = 0; j <= last; j++) {
                 if (!blockMask.get(b, hq, i, j)) continue;
                 int j0 = j * blockSize, nk = Math.min(blockSize, t - j0);
                 int kOff = kc.offset() + ((b * t + j0) * n.h() + h) * d;
                 int vOff = vc.offset() + ((b * t + j0) * n.h() + h) * d;
-                tile.accumulate(qc.data(), qOff, ldq, kc.data(), kOff, ldk, vc.data(), vOff, ldk, i0, j0, nk, scale, inner);
+                tile.accumulate(kc.data(), kOff, ldk, vc.data(), vOff, ldk, i0, j0, nk, inner);
             }
             tile.finish(o.data(), (b * t + i0) * n.hq() * d + hq * d, n.hq() * d);
         });

@@ -8,15 +8,18 @@ import org.seqmix.kernels.VectorizationProvider;
 /**
  * Flash-attention accumulator for one tile of query rows against a stream of key tiles: running row max
  * {@code m}, running normaliser {@code l} and an accumulator {@code acc} rescaled whenever the max grows, so the
- * full score row is never held. Scores and P·V go through {@link Gemm#sgemm} on the tile. One instance per worker
- * item (not thread-safe).
+ * full score row is never held. Scores and P·V go through {@link Gemm#sgemm} on the tile: the scalar floor of
+ * {@link FlashTile} (and the twin the SIMD tile is tested against). Not thread-safe.
  */
-final class OnlineSoftmaxTile {
+final class OnlineSoftmaxTile implements FlashTile {
     private final int maxRows, maxKeys, d;
     private final float[] s; // [maxRows, maxKeys] scores, then probabilities
     private final float[] acc; // [maxRows, d]
     private final float[] m, l;
     private int rows;
+    private float[] q;
+    private int qOff, ldq;
+    private float scale;
 
     OnlineSoftmaxTile(int maxRows, int maxKeys, int d) {
         this.maxRows = maxRows;
@@ -28,21 +31,25 @@ final class OnlineSoftmaxTile {
         this.l = new float[maxRows];
     }
 
-    /** Starts a tile of {@code rows} queries. */
-    void begin(int rows) {
+    @Override public int maxRows() { return maxRows; }
+    @Override public int maxKeys() { return maxKeys; }
+    @Override public int headDim() { return d; }
+
+    @Override
+    public void begin(float[] q, int qOff, int ldq, int rows, float scale) {
         if (rows > maxRows) throw new IllegalStateException("tile rows " + rows + " > " + maxRows);
         this.rows = rows;
+        this.q = q;
+        this.qOff = qOff;
+        this.ldq = ldq;
+        this.scale = scale;
         Arrays.fill(m, 0, rows, Float.NEGATIVE_INFINITY);
         Arrays.fill(l, 0, rows, 0f);
         Arrays.fill(acc, 0, rows * d, 0f);
     }
 
-    /**
-     * Adds keys [j0, j0 + nk) for queries [i0, i0 + rows) (absolute positions, for the mask). q rows start at
-     * {@code qOff} with stride {@code ldq}; k and v rows likewise.
-     */
-    void accumulate(float[] q, int qOff, int ldq, float[] k, int kOff, int ldk, float[] v, int vOff, int ldv,
-                    int i0, int j0, int nk, float scale, AttentionMask mask) {
+    @Override
+    public void accumulate(float[] k, int kOff, int ldk, float[] v, int vOff, int ldv, int i0, int j0, int nk, AttentionMask mask) {
         if (nk > maxKeys) throw new IllegalStateException("tile keys " + nk + " > " + maxKeys);
         VectorOps ops = VectorizationProvider.ops();
         Gemm.sgemm(false, true, rows, nk, d, scale, q, qOff, ldq, k, kOff, ldk, 0f, s, 0, nk);
@@ -73,8 +80,8 @@ final class OnlineSoftmaxTile {
         Gemm.sgemm(false, false, rows, d, nk, 1f, s, 0, nk, v, vOff, ldv, 1f, acc, 0, d);
     }
 
-    /** Writes acc / l to the output rows; rows that saw no key get zeros. */
-    void finish(float[] o, int oOff, int ldo) {
+    @Override
+    public void finish(float[] o, int oOff, int ldo) {
         VectorOps ops = VectorizationProvider.ops();
         for (int r = 0; r < rows; r++) {
             int oo = oOff + r * ldo;

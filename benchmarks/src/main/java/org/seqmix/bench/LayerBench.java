@@ -25,7 +25,8 @@ import org.seqmix.layers.SequenceMixer;
  *   <li>{@code prefill}: {@code forward(x[1, seqLen, hidden], null)};
  *   <li>{@code decode}: one {@code step} after the cache was filled by {@code forward} over {@code context}
  *       tokens in the trial set-up. The cache keeps growing by one token per measured step (a few percent
- *       of the context for attention; nothing for the constant-state mixers).
+ *       of the context for attention; nothing for the constant-state mixers); layers with a fixed-capacity
+ *       cache are built with room for {@code context + }{@link #DECODE_HEADROOM} tokens.
  * </ul>
  * benchmarks/run passes {@code -p layer=<the names whose class loads>} (see {@link Layers}) and runs this
  * suite with {@code -prof gc}: B/op of decode must be ~0 (allocation-free step), B/op of prefill is the
@@ -38,6 +39,8 @@ public class LayerBench {
     /** Values benchmarks/run uses in full mode. */
     public static final String FULL_SEQ_LENS = "1024,4096,16384";
     public static final String FULL_CONTEXTS = "1024,4096,16384,32768";
+    /** Tokens a decode trial may append after its context: more steps than a full-mode run makes at ~0.1 ms each. */
+    public static final int DECODE_HEADROOM = 1 << 18;
 
     /** The layer under test, shared by both forms. */
     @State(Scope.Benchmark)
@@ -84,7 +87,8 @@ public class LayerBench {
 
         @Setup(Level.Trial)
         public void setup(Layer l) {
-            mixer = l.mixer;
+            // same weights as l.mixer (same seed), sized for the context plus the measured steps
+            mixer = Layers.demo(l.layer, 42, context + DECODE_HEADROOM);
             cache = mixer.newCache(1);
             mixer.forward(l.input(context, 1), cache);
             token = l.input(1, 2).reshape(1, mixer.hiddenSize());

@@ -9,7 +9,8 @@ import org.seqmix.layers.SequenceMixer;
 
 /**
  * Finds layers by class name in {@code org.seqmix.layers} and builds them through their
- * {@code public static <Layer> demo(long seed)} factory. As a main it prints the comma-separated names among
+ * {@code public static <Layer> demo(long seed)} factory (or {@code demo(long seed, int maxPositions)} for layers
+ * whose decoding cache has a fixed capacity, when a benchmark needs a given context). As a main it prints the comma-separated names among
  * its arguments (or {@link #KNOWN}) whose class loads with such a factory, so benchmarks/run passes only those
  * to {@code LayerBench} and absent layers are skipped cleanly.
  */
@@ -44,6 +45,25 @@ public final class Layers {
             return (SequenceMixer) m.invoke(null, seed);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("layer " + name + ": demo(" + seed + ") failed", e.getCause() != null ? e.getCause() : e);
+        }
+    }
+
+    /**
+     * The demo layer with room for {@code maxPositions} decoded tokens: through {@code demo(long, int)} when the
+     * class has one (growing KV caches of fixed capacity), else {@link #demo(String, long)} (constant-size state).
+     */
+    public static SequenceMixer demo(String name, long seed, int maxPositions) {
+        Method m;
+        try {
+            m = Class.forName("org.seqmix.layers." + name).getMethod("demo", long.class, int.class);
+        } catch (ClassNotFoundException | NoSuchMethodException | LinkageError e) {
+            return demo(name, seed);
+        }
+        if (!Modifier.isStatic(m.getModifiers()) || !SequenceMixer.class.isAssignableFrom(m.getReturnType())) return demo(name, seed);
+        try {
+            return (SequenceMixer) m.invoke(null, seed, maxPositions);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("layer " + name + ": demo(" + seed + ", " + maxPositions + ") failed", e.getCause() != null ? e.getCause() : e);
         }
     }
 
