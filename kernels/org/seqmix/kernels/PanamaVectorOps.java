@@ -33,7 +33,10 @@ final class PanamaVectorOps implements VectorOps {
 
     /** Vector exp: Cephes-style minimax polynomial of degree 7 in r, |r| <= ln2/2; scale by 2^n in two halves. */
     static FloatVector expV(FloatVector x) {
-        FloatVector xc = x.max(EXP_LO - 1f).min(EXP_HI + 1f);
+        // lanes below EXP_LO (they give 0) compute exp(0): clamping them near -88 made a subnormal 2^-127
+        // intermediate, and subnormals cost a microcode assist each (masked -Inf scores in softmax rows)
+        VectorMask<Float> lo = x.compare(VectorOperators.LT, EXP_LO);
+        FloatVector xc = x.blend(0f, lo).min(EXP_HI + 1f);
         FloatVector nf = xc.mul(LOG2E).add(ROUND).sub(ROUND);
         FloatVector r = nf.fma(bc(-LN2_HI), xc);
         r = nf.fma(bc(-LN2_LO), r);
@@ -50,7 +53,7 @@ final class PanamaVectorOps implements VectorOps {
         FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector y = p.mul(s1).mul(s2);
-        y = y.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+        y = y.blend(0f, lo);
         y = y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
         return y.blend(x, x.test(VectorOperators.IS_NAN));
     }
@@ -191,7 +194,8 @@ final class PanamaVectorOps implements VectorOps {
         int i = 0;
         for (int u = S.loopBound(n); i < u; i += L) {
             FloatVector x = FloatVector.fromArray(S, in, xo + i);
-            FloatVector xc = x.max(EXP_LO - 1f).min(EXP_HI + 1f);
+            VectorMask<Float> lo = x.compare(VectorOperators.LT, EXP_LO);   // as expV: no subnormal intermediates
+            FloatVector xc = x.blend(0f, lo).min(EXP_HI + 1f);
             FloatVector nf = xc.mul(LOG2E).add(ROUND).sub(ROUND);
             FloatVector r = nf.fma(bc(-LN2_HI), xc);
             r = nf.fma(bc(-LN2_LO), r);
@@ -208,7 +212,7 @@ final class PanamaVectorOps implements VectorOps {
             FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector y = p.mul(s1).mul(s2);
-            y = y.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+            y = y.blend(0f, lo);
             y = y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
             y.blend(x, x.test(VectorOperators.IS_NAN)).intoArray(out, oo + i);
         }
@@ -300,7 +304,8 @@ final class PanamaVectorOps implements VectorOps {
             FloatVector x = FloatVector.fromArray(S, in, xo + i);
             // e = exp(-|x|) in (0, 1]
             FloatVector ax = x.abs().neg();
-            FloatVector xc = ax.max(EXP_LO - 1f);
+            VectorMask<Float> lo = ax.compare(VectorOperators.LT, EXP_LO);  // as expV: no subnormal intermediates
+            FloatVector xc = ax.blend(0f, lo);
             FloatVector nf = xc.mul(LOG2E).add(ROUND).sub(ROUND);
             FloatVector r = nf.fma(FloatVector.broadcast(S, -LN2_HI), xc);
             r = nf.fma(FloatVector.broadcast(S, -LN2_LO), r);
@@ -317,7 +322,7 @@ final class PanamaVectorOps implements VectorOps {
             FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector e = p.mul(s1).mul(s2);
-            e = e.blend(0f, ax.compare(VectorOperators.LT, EXP_LO));
+            e = e.blend(0f, lo);
             e = e.blend(ax, ax.test(VectorOperators.IS_NAN));
             // l = log1p(e): Cephes logf polynomial on uu = 1 + e, corrected for the rounding of uu
             FloatVector uu = e.add(1f);
