@@ -3,6 +3,7 @@ package org.seqmix.kernels.deltarule;
 import org.seqmix.core.Parallel;
 import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Gemm;
+import org.seqmix.kernels.Triangular;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 
@@ -43,8 +44,9 @@ final class ChunkDeltaRule {
     private static final class Worker {
         final Problem p;
         final int c, kd, vd;
-        final float[] kc, qs, ab, gk, m, pm, a, rv, rk, u, w, kh, ci, xi, ex;
+        final float[] kc, qs, ab, gk, m, pm, a, rv, rk, u, w, kh, khT, ci, xi, ex;
         final VectorOps ops = VectorizationProvider.ops();
+        final ChunkGemm mm = ChunkGemm.best();
 
         Worker(Problem p, int c) {
             this.p = p;
@@ -63,6 +65,7 @@ final class ChunkDeltaRule {
             u = new float[c * vd];
             w = new float[c * kd];
             kh = new float[c * kd];
+            khT = new float[kd * c];
             ex = new float[c * kd];
             ci = new float[SUB * kd];
             xi = new float[SUB * kd];
@@ -104,30 +107,39 @@ final class ChunkDeltaRule {
             ops.exp(gk, 0, ex, 0, n);
             ops.mul(ex, 0, ab, 0, rk, 0, n);
             ops.mul(ex, 0, qs, 0, qs, 0, n);
-            Gemm.sgemm(false, false, l, vd, l, 1f, a, 0, c, rv, 0, vd, 0f, u, 0, vd);
-            Gemm.sgemm(false, false, l, kd, l, 1f, a, 0, c, rk, 0, kd, 0f, w, 0, kd);
+            mm.nn(l, vd, l, false, a, 0, c, rv, 0, vd, false, u, 0, vd);
+            mm.nn(l, kd, l, false, a, 0, c, rk, 0, kd, false, w, 0, kd);
             // V_new = U - W S
-            Gemm.sgemm(false, false, l, vd, kd, -1f, w, 0, kd, s, so, vd, 1f, u, 0, vd);
+            mm.nn(l, vd, kd, true, w, 0, kd, s, so, vd, true, u, 0, vd);
             // O = Q~ S + P V_new, written straight into o [B, T, HV, V] (row stride HV*V)
             int oo = (tok0 * hv + head) * vd, ldo = hv * vd;
-            Gemm.sgemm(false, false, l, vd, kd, 1f, qs, 0, kd, s, so, vd, 0f, oa, oo, ldo);
-            Gemm.sgemm(false, false, l, vd, l, 1f, pm, 0, c, u, 0, vd, 1f, oa, oo, ldo);
-            // S = diag(exp(G_last)) S + (K∘exp(G_last - G))ᵀ V_new
+            mm.nn(l, vd, kd, false, qs, 0, kd, s, so, vd, false, oa, oo, ldo);
+            mm.nn(l, vd, l, false, pm, 0, c, u, 0, vd, true, oa, oo, ldo);
+            // S = diag(exp(G_last)) S + (K∘exp(G_last - G))ᵀ V_new; khT [K, l] (row stride c) so the product is A B
             int last = (l - 1) * kd;
             for (int t = 0; t < l; t++) {
                 for (int i = 0; i < kd; i++) ex[t * kd + i] = gk[last + i] - gk[t * kd + i];
             }
             ops.exp(ex, 0, ex, 0, n);
             ops.mul(ex, 0, kc, 0, kh, 0, n);
+            transpose(kh, l, kd, khT);
             ops.exp(gk, last, ex, 0, kd);
             for (int i = 0; i < kd; i++) ops.scale(ex[i], s, so + i * vd, vd);
-            Gemm.sgemm(true, false, kd, vd, l, 1f, kh, 0, kd, u, 0, vd, 1f, s, so, vd);
+            mm.nn(kd, vd, l, false, khT, 0, c, u, 0, vd, true, s, so, vd);
+        }
+
+        /** dst [cols, rows] (row stride c) = src [rows, cols]ᵀ. */
+        private void transpose(float[] src, int rows, int cols, float[] dst) {
+            for (int t = 0; t < rows; t++) {
+                for (int i = 0; i < cols; i++) dst[i * c + t] = src[t * cols + i];
+            }
         }
 
         /** Scalar gate: M = (a Kᵀ)∘Γ strictly lower, P = (qs Kᵀ)∘Γ lower, Γ_tj = exp(G_t - G_j) <= 1. */
         private void pairwiseScalar(int l) {
-            Gemm.sgemm(false, true, l, l, kd, 1f, ab, 0, kd, kc, 0, kd, 0f, m, 0, c);
-            Gemm.sgemm(false, true, l, l, kd, 1f, qs, 0, kd, kc, 0, kd, 0f, pm, 0, c);
+            transpose(kc, l, kd, khT);
+            mm.nn(l, l, kd, false, ab, 0, kd, khT, 0, c, false, m, 0, c);
+            mm.nn(l, l, kd, false, qs, 0, kd, khT, 0, c, false, pm, 0, c);
             for (int t = 0; t < l; t++) {
                 for (int j = 0; j < l; j++) {
                     int x = t * c + j;
@@ -178,19 +190,9 @@ final class ChunkDeltaRule {
             }
         }
 
-        /** a = (I + M)^-1 for strictly lower M: row t = e_t - Σ_{j<t} M_tj a_j (forward substitution). */
+        /** a = (I + M)^-1 for strictly lower M (forward substitution, rows updated with SIMD axpys). */
         private void invertUnitLower(int l) {
-            for (int t = 0; t < l; t++) {
-                int rt = t * c;
-                java.util.Arrays.fill(a, rt, rt + l, 0f);
-                a[rt + t] = 1f;
-                for (int j = 0; j < t; j++) {
-                    float mtj = m[rt + j];
-                    if (mtj == 0f) continue;
-                    int rj = j * c;
-                    for (int x = 0; x <= j; x++) a[rt + x] -= mtj * a[rj + x];
-                }
-            }
+            Triangular.invertUnitLower(m, 0, c, l, a, 0, c);
         }
     }
 }
