@@ -70,7 +70,7 @@ final class ChunkDeltaRule {
             khT = new float[kd * c];
             ex = new float[c * kd];
             ci = new float[SUB * kd];
-            xi = new float[SUB * kd];
+            xi = new float[SUB * Math.max(kd, c)];
         }
 
         void sequence(int seq, int head, float[] s, int so, float[] oa) {
@@ -222,9 +222,21 @@ final class ChunkDeltaRule {
             }
         }
 
-        /** a = (I + M)^-1 for strictly lower M (forward substitution, rows updated with SIMD axpys). */
+        /**
+         * a = (I + M)^-1 for strictly lower M, by SUB-row blocks (fla's solve_tril): the diagonal block by forward
+         * substitution, then the block row left of it as two products, A[i, <i] = -A_ii (M[i, <i] A[<i, <i]),
+         * since row block i of (I + M) A = I reads A[<i, <i] (already known) and A_ii only.
+         */
         private void invertUnitLower(int l) {
-            Triangular.invertUnitLower(m, 0, c, l, a, 0, c);
+            for (int i0 = 0; i0 < l; i0 += SUB) {
+                int i1 = Math.min(l, i0 + SUB), ni = i1 - i0, ri = i0 * c;
+                Triangular.invertUnitLower(m, ri + i0, c, ni, a, ri + i0, c);
+                if (i0 > 0) {
+                    mm.nn(ni, i0, i0, false, m, ri, c, a, 0, c, false, xi, 0, c);
+                    mm.nn(ni, i0, ni, true, a, ri + i0, c, xi, 0, c, false, a, ri, c);
+                }
+                for (int t = i0; t < i1; t++) java.util.Arrays.fill(a, t * c + i1, t * c + l, 0f);
+            }
         }
     }
 }
