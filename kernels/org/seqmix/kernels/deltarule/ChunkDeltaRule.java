@@ -3,6 +3,7 @@ package org.seqmix.kernels.deltarule;
 import org.seqmix.core.Parallel;
 import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Gemm;
+import org.seqmix.kernels.Triangular;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 
@@ -43,8 +44,9 @@ final class ChunkDeltaRule {
     private static final class Worker {
         final Problem p;
         final int c, kd, vd;
-        final float[] kc, qs, ab, gk, m, pm, a, rv, rk, u, w, kh, ci, xi, ex;
+        final float[] kc, qs, ab, gk, gs, eg, m, pm, a, rv, rk, u, w, kh, khT, ci, xi, ex;
         final VectorOps ops = VectorizationProvider.ops();
+        final ChunkGemm mm = ChunkGemm.best();
 
         Worker(Problem p, int c) {
             this.p = p;
@@ -55,6 +57,8 @@ final class ChunkDeltaRule {
             qs = new float[c * kd];
             ab = new float[c * kd];
             gk = new float[c * kd];
+            gs = new float[c];
+            eg = new float[c];
             m = new float[c * c];
             pm = new float[c * c];
             a = new float[c * c];
@@ -63,9 +67,10 @@ final class ChunkDeltaRule {
             u = new float[c * vd];
             w = new float[c * kd];
             kh = new float[c * kd];
+            khT = new float[kd * c];
             ex = new float[c * kd];
             ci = new float[SUB * kd];
-            xi = new float[SUB * kd];
+            xi = new float[SUB * Math.max(kd, c)];
         }
 
         void sequence(int seq, int head, float[] s, int so, float[] oa) {
@@ -78,68 +83,107 @@ final class ChunkDeltaRule {
         /** One chunk of l tokens starting at flat token tok0. */
         private void chunk(int tok0, int l, int head, float[] s, int so, float[] oa) {
             int hv = p.hv, qh = head / (p.hv / p.h);
-            // gather k, scale·q, a = b∘k, cumulative log decays G [l, K], write-gated values rv = w∘v
+            // gather k, scale·q, a = b∘k, cumulative log decays G ([l] for a scalar gate, else [l, K]), rv = w∘v
+            boolean ch = p.channelGate && p.g != null;
             for (int t = 0; t < l; t++) {
-                int tok = tok0 + t, th = tok * hv + head, qk = (tok * p.h + qh) * kd;
-                for (int i = 0; i < kd; i++) {
-                    float kv = p.k[p.ko + qk + i];
-                    kc[t * kd + i] = kv;
-                    qs[t * kd + i] = p.scale * p.q[p.qo + qk + i];
-                    float bb = p.bk == null ? p.beta[p.betaO + th] : p.bk[p.bkO + th * kd + i];
-                    ab[t * kd + i] = bb * kv;
-                    float gi = p.g == null ? 0f : p.channelGate ? p.g[p.go + th * kd + i] : p.g[p.go + th];
-                    gk[t * kd + i] = (t == 0 ? 0f : gk[(t - 1) * kd + i]) + gi;
+                int tok = tok0 + t, th = tok * hv + head, qk = (tok * p.h + qh) * kd, r = t * kd;
+                System.arraycopy(p.k, p.ko + qk, kc, r, kd);
+                float sc = p.scale;
+                for (int i = 0; i < kd; i++) qs[r + i] = sc * p.q[p.qo + qk + i];
+                if (p.bk == null) {
+                    float bb = p.beta[p.betaO + th];
+                    for (int i = 0; i < kd; i++) ab[r + i] = bb * kc[r + i];
+                } else {
+                    for (int i = 0; i < kd; i++) ab[r + i] = p.bk[p.bkO + th * kd + i] * kc[r + i];
                 }
-                int vo = p.vo + th * vd;
-                for (int j = 0; j < vd; j++) {
-                    float ww = p.bk == null ? p.beta[p.betaO + th] : p.wv[p.wvO + th * vd + j];
-                    rv[t * vd + j] = ww * p.v[vo + j];
+                if (ch) {
+                    for (int i = 0; i < kd; i++) gk[r + i] = (t == 0 ? 0f : gk[r - kd + i]) + p.g[p.go + th * kd + i];
+                } else {
+                    gs[t] = (t == 0 ? 0f : gs[t - 1]) + (p.g == null ? 0f : p.g[p.go + th]);
+                }
+                int vo = p.vo + th * vd, rr = t * vd;
+                if (p.bk == null) {
+                    float ww = p.beta[p.betaO + th];
+                    for (int j = 0; j < vd; j++) rv[rr + j] = ww * p.v[vo + j];
+                } else {
+                    for (int j = 0; j < vd; j++) rv[rr + j] = p.wv[p.wvO + th * vd + j] * p.v[vo + j];
                 }
             }
-            if (p.channelGate) pairwiseChannel(l);
+            if (ch) pairwiseChannel(l);
             else pairwiseScalar(l);
             invertUnitLower(l);
             // rk = exp(G)∘b∘k; qs <- exp(G)∘scale·q (after P was built from the plain qs)
             int n = l * kd;
-            ops.exp(gk, 0, ex, 0, n);
-            ops.mul(ex, 0, ab, 0, rk, 0, n);
-            ops.mul(ex, 0, qs, 0, qs, 0, n);
-            Gemm.sgemm(false, false, l, vd, l, 1f, a, 0, c, rv, 0, vd, 0f, u, 0, vd);
-            Gemm.sgemm(false, false, l, kd, l, 1f, a, 0, c, rk, 0, kd, 0f, w, 0, kd);
+            if (ch) {
+                ops.exp(gk, 0, ex, 0, n);
+                ops.mul(ex, 0, ab, 0, rk, 0, n);
+                ops.mul(ex, 0, qs, 0, qs, 0, n);
+            } else {
+                ops.exp(gs, 0, eg, 0, l);
+                for (int t = 0; t < l; t++) {
+                    float e = eg[t];
+                    int r = t * kd;
+                    for (int i = 0; i < kd; i++) {
+                        rk[r + i] = e * ab[r + i];
+                        qs[r + i] *= e;
+                    }
+                }
+            }
+            mm.nn(l, vd, l, false, a, 0, c, rv, 0, vd, false, u, 0, vd);
+            mm.nn(l, kd, l, false, a, 0, c, rk, 0, kd, false, w, 0, kd);
             // V_new = U - W S
-            Gemm.sgemm(false, false, l, vd, kd, -1f, w, 0, kd, s, so, vd, 1f, u, 0, vd);
+            mm.nn(l, vd, kd, true, w, 0, kd, s, so, vd, true, u, 0, vd);
             // O = Q~ S + P V_new, written straight into o [B, T, HV, V] (row stride HV*V)
             int oo = (tok0 * hv + head) * vd, ldo = hv * vd;
-            Gemm.sgemm(false, false, l, vd, kd, 1f, qs, 0, kd, s, so, vd, 0f, oa, oo, ldo);
-            Gemm.sgemm(false, false, l, vd, l, 1f, pm, 0, c, u, 0, vd, 1f, oa, oo, ldo);
-            // S = diag(exp(G_last)) S + (K∘exp(G_last - G))ᵀ V_new
-            int last = (l - 1) * kd;
-            for (int t = 0; t < l; t++) {
-                for (int i = 0; i < kd; i++) ex[t * kd + i] = gk[last + i] - gk[t * kd + i];
+            mm.nn(l, vd, kd, false, qs, 0, kd, s, so, vd, false, oa, oo, ldo);
+            mm.nn(l, vd, l, false, pm, 0, c, u, 0, vd, true, oa, oo, ldo);
+            // S = diag(exp(G_last)) S + (K∘exp(G_last - G))ᵀ V_new; khT [K, l] (row stride c) so the product is A B
+            if (ch) {
+                int last = (l - 1) * kd;
+                for (int t = 0; t < l; t++) {
+                    for (int i = 0; i < kd; i++) ex[t * kd + i] = gk[last + i] - gk[t * kd + i];
+                }
+                ops.exp(ex, 0, ex, 0, n);
+                ops.mul(ex, 0, kc, 0, kh, 0, n);
+                transpose(kh, l, kd, khT);
+                ops.exp(gk, last, ex, 0, kd);
+                for (int i = 0; i < kd; i++) ops.scale(ex[i], s, so + i * vd, vd);
+            } else {
+                for (int t = 0; t < l; t++) eg[t] = gs[l - 1] - gs[t];
+                ops.exp(eg, 0, eg, 0, l);
+                for (int i = 0; i < kd; i++) {
+                    int r = i * c;
+                    for (int t = 0; t < l; t++) khT[r + t] = eg[t] * kc[t * kd + i];
+                }
+                ops.scale((float) Math.exp(gs[l - 1]), s, so, kd * vd);
             }
-            ops.exp(ex, 0, ex, 0, n);
-            ops.mul(ex, 0, kc, 0, kh, 0, n);
-            ops.exp(gk, last, ex, 0, kd);
-            for (int i = 0; i < kd; i++) ops.scale(ex[i], s, so + i * vd, vd);
-            Gemm.sgemm(true, false, kd, vd, l, 1f, kh, 0, kd, u, 0, vd, 1f, s, so, vd);
+            mm.nn(kd, vd, l, false, khT, 0, c, u, 0, vd, true, s, so, vd);
+        }
+
+        /** dst [cols, rows] (row stride c) = src [rows, cols]ᵀ. */
+        private void transpose(float[] src, int rows, int cols, float[] dst) {
+            for (int t = 0; t < rows; t++) {
+                for (int i = 0; i < cols; i++) dst[i * c + t] = src[t * cols + i];
+            }
         }
 
         /** Scalar gate: M = (a Kᵀ)∘Γ strictly lower, P = (qs Kᵀ)∘Γ lower, Γ_tj = exp(G_t - G_j) <= 1. */
         private void pairwiseScalar(int l) {
-            Gemm.sgemm(false, true, l, l, kd, 1f, ab, 0, kd, kc, 0, kd, 0f, m, 0, c);
-            Gemm.sgemm(false, true, l, l, kd, 1f, qs, 0, kd, kc, 0, kd, 0f, pm, 0, c);
+            transpose(kc, l, kd, khT);
+            mm.nn(l, l, kd, false, ab, 0, kd, khT, 0, c, false, m, 0, c);
+            mm.nn(l, l, kd, false, qs, 0, kd, khT, 0, c, false, pm, 0, c);
             for (int t = 0; t < l; t++) {
-                for (int j = 0; j < l; j++) {
-                    int x = t * c + j;
-                    if (j > t) {
-                        m[x] = 0f;
-                        pm[x] = 0f;
-                    } else {
-                        float gam = (float) Math.exp(gk[t * kd] - gk[j * kd]);
-                        m[x] = j == t ? 0f : m[x] * gam;
-                        pm[x] *= gam;
-                    }
+                int rt = t * c;
+                for (int j = 0; j <= t; j++) eg[j] = gs[t] - gs[j];
+                ops.exp(eg, 0, eg, 0, t + 1);
+                for (int j = 0; j < t; j++) {
+                    m[rt + j] *= eg[j];
+                    pm[rt + j] *= eg[j];
                 }
+                m[rt + t] = 0f;
+                pm[rt + t] *= eg[t];
+                java.util.Arrays.fill(m, rt + t + 1, rt + l, 0f);
+                java.util.Arrays.fill(pm, rt + t + 1, rt + l, 0f);
             }
         }
 
@@ -178,18 +222,20 @@ final class ChunkDeltaRule {
             }
         }
 
-        /** a = (I + M)^-1 for strictly lower M: row t = e_t - Σ_{j<t} M_tj a_j (forward substitution). */
+        /**
+         * a = (I + M)^-1 for strictly lower M, by SUB-row blocks (fla's solve_tril): the diagonal block by forward
+         * substitution, then the block row left of it as two products, A[i, <i] = -A_ii (M[i, <i] A[<i, <i]),
+         * since row block i of (I + M) A = I reads A[<i, <i] (already known) and A_ii only.
+         */
         private void invertUnitLower(int l) {
-            for (int t = 0; t < l; t++) {
-                int rt = t * c;
-                java.util.Arrays.fill(a, rt, rt + l, 0f);
-                a[rt + t] = 1f;
-                for (int j = 0; j < t; j++) {
-                    float mtj = m[rt + j];
-                    if (mtj == 0f) continue;
-                    int rj = j * c;
-                    for (int x = 0; x <= j; x++) a[rt + x] -= mtj * a[rj + x];
+            for (int i0 = 0; i0 < l; i0 += SUB) {
+                int i1 = Math.min(l, i0 + SUB), ni = i1 - i0, ri = i0 * c;
+                Triangular.invertUnitLower(m, ri + i0, c, ni, a, ri + i0, c);
+                if (i0 > 0) {
+                    mm.nn(ni, i0, i0, false, m, ri, c, a, 0, c, false, xi, 0, c);
+                    mm.nn(ni, i0, ni, true, a, ri + i0, c, xi, 0, c, false, a, ri, c);
                 }
+                for (int t = i0; t < i1; t++) java.util.Arrays.fill(a, t * c + i1, t * c + l, 0f);
             }
         }
     }
