@@ -59,7 +59,7 @@ public final class DeltaRule {
     public static DeltaRuleOutput recurrentGatedDeltaRule(Tensor q, Tensor k, Tensor v, Tensor g, Tensor beta, Float scale,
                                                           Tensor initialState, boolean outputFinalState, int[] cuSeqlens,
                                                           boolean useQkL2normInKernel) {
-        Problem p = Problem.of(q, k, v, g, false, beta, null, null, scale, initialState, cuSeqlens, useQkL2normInKernel);
+        Problem p = Problem.of(q, k, v, g, false, beta, null, null, scale, initialState, cuSeqlens, useQkL2normInKernel, true);
         return RecurrentDeltaRule.run(p, outputFinalState, DeltaStepKernel.best());
     }
 
@@ -78,7 +78,7 @@ public final class DeltaRule {
                                                Tensor initialState, boolean outputFinalState, int[] cuSeqlens,
                                                boolean useQkL2normInKernel) {
         Shapes.require(g != null, "g: expected shape [B, T, HV, K], got null");
-        Problem p = Problem.of(q, k, v, g, true, beta, null, null, scale, initialState, cuSeqlens, useQkL2normInKernel);
+        Problem p = Problem.of(q, k, v, g, true, beta, null, null, scale, initialState, cuSeqlens, useQkL2normInKernel, true);
         return RecurrentDeltaRule.run(p, outputFinalState, DeltaStepKernel.best());
     }
 
@@ -100,7 +100,7 @@ public final class DeltaRule {
                                                 Tensor initialState, boolean outputFinalState, int[] cuSeqlens,
                                                 boolean useQkL2normInKernel) {
         requireGdn2(g, b, w);
-        Problem p = Problem.of(q, k, v, g, true, null, b, w, scale, initialState, cuSeqlens, useQkL2normInKernel);
+        Problem p = Problem.of(q, k, v, g, true, null, b, w, scale, initialState, cuSeqlens, useQkL2normInKernel, true);
         return RecurrentDeltaRule.run(p, outputFinalState, DeltaStepKernel.best());
     }
 

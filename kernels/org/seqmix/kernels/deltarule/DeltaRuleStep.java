@@ -20,7 +20,6 @@ public final class DeltaRuleStep {
     private final DeltaStepKernel ker;
     private final VectorOps ops = VectorizationProvider.ops();
     private final RecurrentDeltaRule.Block[] scratch;
-    private final float[] qn, kn;
     private final IntConsumer body = this::item;
 
     // operands of the call in progress (read by body)
@@ -45,8 +44,6 @@ public final class DeltaRuleStep {
         this.ker = ker;
         scratch = new RecurrentDeltaRule.Block[batch * numVHeads];
         for (int i = 0; i < scratch.length; i++) scratch[i] = new RecurrentDeltaRule.Block(1, headKDim, headVDim);
-        qn = useQkL2normInKernel ? new float[batch * numHeads * headKDim] : null;
-        kn = useQkL2normInKernel ? new float[batch * numHeads * headKDim] : null;
     }
 
     /** Gated delta rule: q, k {@code [B,H,K]}, v {@code [B,HV,V]}, g {@code [B,HV]} or null, beta {@code [B,HV]}. */
@@ -81,17 +78,8 @@ public final class DeltaRuleStep {
     }
 
     private void run(Tensor q, Tensor k, Tensor v, Tensor g, boolean channel, Tensor beta, Tensor b, Tensor w, Tensor state, Tensor o) {
-        if (l2norm) {
-            System.arraycopy(q.data(), q.offset(), qn, 0, qn.length);
-            System.arraycopy(k.data(), k.offset(), kn, 0, kn.length);
-            for (int i = 0; i < qn.length; i += kd) {
-                ops.l2Normalize(qn, i, 1e-6f, kd);
-                ops.l2Normalize(kn, i, 1e-6f, kd);
-            }
-            cq = qn; cqo = 0; ck = kn; cko = 0;
-        } else {
-            cq = q.data(); cqo = q.offset(); ck = k.data(); cko = k.offset();
-        }
+        // l2norm (when asked) is fused into each item's prepare, so it runs on the item's thread
+        cq = q.data(); cqo = q.offset(); ck = k.data(); cko = k.offset();
         cv = v.data(); cvo = v.offset();
         cg = g == null ? null : g.data(); cgo = g == null ? 0 : g.offset(); cChannel = channel;
         cbeta = beta == null ? null : beta.data(); cbetao = beta == null ? 0 : beta.offset();
@@ -110,7 +98,7 @@ public final class DeltaRuleStep {
         RecurrentDeltaRule.Block blk = scratch[it];
         RecurrentDeltaRule.prepare(ops, blk, 0, kd, vd, cq, cqo + qh * kd, ck, cko + qh * kd, cv, cvo + it * vd,
                 cg, cg == null ? 0 : cgo + (cChannel ? it * kd : it), cChannel,
-                cbeta == null ? 0f : cbeta[cbetao + it], cb, cbo + it * kd, cw, cwo + it * vd, scale);
+                cbeta == null ? 0f : cbeta[cbetao + it], cb, cbo + it * kd, cw, cwo + it * vd, scale, l2norm);
         ker.block(cs, cso + it * kd * vd, kd, vd, 1, blk.dec, blk.bk, blk.kk, blk.qs, blk.wv, co, coo + it * vd, vd, blk.tile);
     }
 

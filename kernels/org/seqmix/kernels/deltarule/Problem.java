@@ -27,13 +27,15 @@ final class Problem {
     final float scale;
     final int[] cu;
     final Tensor initialState;
+    /** q and k are the caller's (unnormalised) arrays and the consumer l2-normalises each row itself (recurrent form). */
+    final boolean l2normPending;
 
     private Problem(Builder x) {
         b = x.b; t = x.t; h = x.h; hv = x.hv; kd = x.kd; vd = x.vd; n = x.n;
         q = x.q; qo = x.qo; k = x.k; ko = x.ko; v = x.v; vo = x.vo;
         g = x.g; go = x.go; channelGate = x.channelGate;
         beta = x.beta; betaO = x.betaO; bk = x.bk; bkO = x.bkO; wv = x.wv; wvO = x.wvO;
-        scale = x.scale; cu = x.cu; initialState = x.initialState;
+        scale = x.scale; cu = x.cu; initialState = x.initialState; l2normPending = x.l2normPending;
     }
 
     /** Start token (in batch row {@link #batchOf}) and length of sequence {@code s}. */
@@ -50,6 +52,12 @@ final class Problem {
      */
     static Problem of(Tensor q, Tensor k, Tensor v, Tensor g, boolean channelGate, Tensor beta, Tensor bGate, Tensor wGate,
                       Float scale, Tensor initialState, int[] cuSeqlens, boolean l2norm) {
+        return of(q, k, v, g, channelGate, beta, bGate, wGate, scale, initialState, cuSeqlens, l2norm, false);
+    }
+
+    /** As above; {@code deferL2norm} leaves q and k unnormalised and sets {@link #l2normPending} instead of copying them. */
+    static Problem of(Tensor q, Tensor k, Tensor v, Tensor g, boolean channelGate, Tensor beta, Tensor bGate, Tensor wGate,
+                      Float scale, Tensor initialState, int[] cuSeqlens, boolean l2norm, boolean deferL2norm) {
         Shapes.checkRank("q", q, 4, "B, T, H, K");
         int b = Shapes.positive("B", q.dim(0)), t = Shapes.positive("T", q.dim(1));
         int h = Shapes.positive("H", q.dim(2)), kd = Shapes.positive("K", q.dim(3));
@@ -87,7 +95,7 @@ final class Problem {
 
         Builder x = new Builder();
         x.b = b; x.t = t; x.h = h; x.hv = hv; x.kd = kd; x.vd = vd; x.n = n;
-        if (l2norm) {
+        if (l2norm && !deferL2norm) {
             x.q = normalised(qc, kd); x.k = normalised(kc, kd);
         } else {
             x.q = qc.data(); x.qo = qc.offset(); x.k = kc.data(); x.ko = kc.offset();
@@ -97,6 +105,7 @@ final class Problem {
         x.channelGate = channelGate;
         if (bc != null) { x.beta = bc.data(); x.betaO = bc.offset(); }
         if (bgc != null) { x.bk = bgc.data(); x.bkO = bgc.offset(); x.wv = wgc.data(); x.wvO = wgc.offset(); }
+        x.l2normPending = l2norm && deferL2norm;
         x.scale = sc; x.cu = cuSeqlens; x.initialState = initialState == null ? null : initialState.contiguous();
         return new Problem(x);
     }
@@ -134,7 +143,7 @@ final class Problem {
     private static final class Builder {
         int b, t, h, hv, kd, vd, n, qo, ko, vo, go, betaO, bkO, wvO;
         float[] q, k, v, g, beta, bk, wv;
-        boolean channelGate;
+        boolean channelGate, l2normPending;
         float scale;
         int[] cu;
         Tensor initialState;

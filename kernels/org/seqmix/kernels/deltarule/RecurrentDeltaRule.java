@@ -27,7 +27,10 @@ final class RecurrentDeltaRule {
         /** A contiguous copy of one column tile of the state (see {@link DeltaStepKernel#block}). */
         final float[] tile;
 
+        final int n, kd, vd;
+
         Block(int n, int kd, int vd) {
+            this.n = n; this.kd = kd; this.vd = vd;
             dec = new float[n * kd];
             bk = new float[n * kd];
             kk = new float[n * kd];
@@ -41,26 +44,43 @@ final class RecurrentDeltaRule {
     /**
      * Token slot {@code t} of {@code blk}. {@code g} null = no decay; with {@code channel} it is K log decays at
      * {@code go}, else one. {@code bk == null}: scalar {@code beta} (b = w = beta); else gdn2's erase gate
-     * {@code bk[bkO..+K)} and write gate {@code wv[wvO..+V)}.
+     * {@code bk[bkO..+K)} and write gate {@code wv[wvO..+V)}. {@code l2norm}: q and k are l2-normalised here, on
+     * the block's copies (the same operations, in the same order, as normalising whole-tensor copies first).
      */
     static void prepare(VectorOps ops, Block blk, int t, int kd, int vd, float[] q, int qo, float[] k, int ko, float[] v, int vo,
-                        float[] g, int go, boolean channel, float beta, float[] bk, int bkO, float[] wv, int wvO, float scale) {
+                        float[] g, int go, boolean channel, float beta, float[] bk, int bkO, float[] wv, int wvO, float scale,
+                        boolean l2norm) {
         int c = t * kd, w = t * vd;
         if (g == null) Arrays.fill(blk.dec, c, c + kd, 1f);
         else if (channel) ops.exp(g, go, blk.dec, c, kd);
         else Arrays.fill(blk.dec, c, c + kd, (float) Math.exp(g[go]));
         System.arraycopy(k, ko, blk.kk, c, kd);
+        if (l2norm) ops.l2Normalize(blk.kk, c, L2_EPS, kd);
         if (bk == null) {
-            System.arraycopy(k, ko, blk.bk, c, kd);
+            System.arraycopy(blk.kk, c, blk.bk, c, kd);
             ops.scale(beta, blk.bk, c, kd);
             System.arraycopy(v, vo, blk.wv, w, vd);
             ops.scale(beta, blk.wv, w, vd);
         } else {
-            ops.mul(bk, bkO, k, ko, blk.bk, c, kd);
+            ops.mul(bk, bkO, blk.kk, c, blk.bk, c, kd);
             ops.mul(wv, wvO, v, vo, blk.wv, w, vd);
         }
         System.arraycopy(q, qo, blk.qs, c, kd);
+        if (l2norm) ops.l2Normalize(blk.qs, c, L2_EPS, kd);
         ops.scale(scale, blk.qs, c, kd);
+    }
+
+    /** fla's l2norm epsilon: x / sqrt(sum x² + 1e-6). */
+    static final float L2_EPS = 1e-6f;
+
+    /** One Block per thread, grown on demand: every slot a kernel reads is written by prepare (or copied in) first, so
+     *  its previous contents never matter and results do not depend on which thread ran an item. */
+    private static final ThreadLocal<Block> SCRATCH = new ThreadLocal<>();
+
+    static Block scratch(int n, int kd, int vd) {
+        Block b = SCRATCH.get();
+        if (b == null || b.n < n || b.kd != kd || b.vd != vd) SCRATCH.set(b = new Block(n, kd, vd));
+        return b;
     }
 
     /** Whole sequences, parallel over (sequence, value head). */
@@ -80,14 +100,14 @@ final class RecurrentDeltaRule {
             if (init != null) System.arraycopy(init.data(), init.offset() + so, fa, so, kd * vd);
             int bi = p.batchOf(seq), start = p.seqStart(seq), len = p.seqLen(seq);
             if (len == 0) return;
-            Block blk = new Block(tb, kd, vd);
+            Block blk = scratch(tb, kd, vd);
             for (int b0 = 0; b0 < len; b0 += tb) {
                 int n = Math.min(tb, len - b0);
                 for (int t = 0; t < n; t++) {
                     int tok = p.token(bi, start + b0 + t), th = tok * hv + head, qk = (tok * p.h + qh) * kd;
                     prepare(ops, blk, t, kd, vd, p.q, p.qo + qk, p.k, p.ko + qk, p.v, p.vo + th * vd,
                             p.g, p.g == null ? 0 : p.go + (p.channelGate ? th * kd : th), p.channelGate,
-                            p.beta == null ? 0f : p.beta[p.betaO + th], p.bk, p.bkO + th * kd, p.wv, p.wvO + th * vd, p.scale);
+                            p.beta == null ? 0f : p.beta[p.betaO + th], p.bk, p.bkO + th * kd, p.wv, p.wvO + th * vd, p.scale, p.l2normPending);
                 }
                 ker.block(fa, so, kd, vd, n, blk.dec, blk.bk, blk.kk, blk.qs, blk.wv, blk.out, 0, vd, blk.tile);
                 for (int t = 0; t < n; t++) {

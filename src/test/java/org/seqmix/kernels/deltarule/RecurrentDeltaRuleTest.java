@@ -131,6 +131,29 @@ class RecurrentDeltaRuleTest {
         }
     }
 
+    /** The l2norm fused into the per-token prepare equals normalising whole copies first (same ops, same order). */
+    @Test
+    void fusedL2normIsBitIdenticalToNormalisedInputs() {
+        org.seqmix.kernels.VectorOps ops = VectorizationProvider.ops();
+        for (int[] s : new int[][] {{2, 70, 2, 4, 13, 37}, {1, 65, 1, 2, 128, 33}}) {
+            DeltaRuleInputs in = new DeltaRuleInputs(3, s[0], s[1], s[2], s[3], s[4], s[5], s[0], -0.4f);
+            float[] qn = in.q.toArray(), kn = in.k.toArray();
+            for (int i = 0; i < qn.length; i += s[4]) { ops.l2Normalize(qn, i, 1e-6f, s[4]); ops.l2Normalize(kn, i, 1e-6f, s[4]); }
+            Tensor q = Tensor.of(qn, in.q.shape()), k = Tensor.of(kn, in.k.shape());
+            DeltaRuleOutput[][] pairs = {
+                {DeltaRule.recurrentGatedDeltaRule(in.q, in.k, in.v, in.gHead, in.beta, null, in.h0, true, null, true),
+                 DeltaRule.recurrentGatedDeltaRule(q, k, in.v, in.gHead, in.beta, null, in.h0, true, null, false)},
+                {DeltaRule.recurrentKda(in.q, in.k, in.v, in.gChannel, in.beta, null, in.h0, true, null, true),
+                 DeltaRule.recurrentKda(q, k, in.v, in.gChannel, in.beta, null, in.h0, true, null, false)},
+                {DeltaRule.recurrentGdn2(in.q, in.k, in.v, in.gChannel, in.bGate, in.wGate, null, in.h0, true, null, true),
+                 DeltaRule.recurrentGdn2(q, k, in.v, in.gChannel, in.bGate, in.wGate, null, in.h0, true, null, false)}};
+            for (DeltaRuleOutput[] pr : pairs) {
+                assertArrayEquals(pr[1].o().toArray(), pr[0].o().toArray());
+                assertArrayEquals(pr[1].finalState().toArray(), pr[0].finalState().toArray());
+            }
+        }
+    }
+
     private static float[] fill(Random r, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
