@@ -11,7 +11,7 @@ import org.seqmix.core.Rng;
 class ChunkMatmulTest {
     /**
      * m, n, k: full 6 x 64 and 8 x 32 tiles, the 6/4/1-row splits (6, 7, 10, 12, 22 rows), row and column tails,
-     * sizes below one tile, odd everything (the last six came from the merged ChunkGemmTest).
+     * sizes below one tile, odd everything ({3, 17, 5} to {128, 129, 64} came from the merged ChunkGemmTest).
      */
     static final int[][] SHAPES = {{1, 1, 1}, {8, 32, 1}, {64, 128, 128}, {64, 64, 128}, {128, 128, 64}, {9, 33, 7},
             {17, 70, 13}, {5, 200, 31}, {63, 31, 64}, {40, 96, 3}, {16, 48, 128}, {16, 16, 128}, {24, 80, 9},
