@@ -2,6 +2,7 @@ package org.seqmix.kernels.deltarule;
 
 import org.seqmix.core.Parallel;
 import org.seqmix.core.Tensor;
+import org.seqmix.kernels.ChunkMatmul;
 import org.seqmix.kernels.Gemm;
 import org.seqmix.kernels.Triangular;
 import org.seqmix.kernels.VectorOps;
@@ -46,7 +47,7 @@ final class ChunkDeltaRule {
         final int c, kd, vd;
         final float[] kc, qs, ab, gk, gs, eg, m, pm, a, rv, rk, u, w, kh, khT, ci, xi, ex;
         final VectorOps ops = VectorizationProvider.ops();
-        final ChunkGemm mm = ChunkGemm.best();
+        final ChunkMatmul mm = ChunkMatmul.get();
 
         Worker(Problem p, int c) {
             this.p = p;
@@ -129,14 +130,14 @@ final class ChunkDeltaRule {
                     }
                 }
             }
-            mm.nn(l, vd, l, false, a, 0, c, rv, 0, vd, false, u, 0, vd);
-            mm.nn(l, kd, l, false, a, 0, c, rk, 0, kd, false, w, 0, kd);
+            mm.mul(l, vd, l, 1f, a, 0, c, 1, rv, 0, vd, u, 0, vd, false);
+            mm.mul(l, kd, l, 1f, a, 0, c, 1, rk, 0, kd, w, 0, kd, false);
             // V_new = U - W S
-            mm.nn(l, vd, kd, true, w, 0, kd, s, so, vd, true, u, 0, vd);
+            mm.mul(l, vd, kd, -1f, w, 0, kd, 1, s, so, vd, u, 0, vd, true);
             // O = Q~ S + P V_new, written straight into o [B, T, HV, V] (row stride HV*V)
             int oo = (tok0 * hv + head) * vd, ldo = hv * vd;
-            mm.nn(l, vd, kd, false, qs, 0, kd, s, so, vd, false, oa, oo, ldo);
-            mm.nn(l, vd, l, false, pm, 0, c, u, 0, vd, true, oa, oo, ldo);
+            mm.mul(l, vd, kd, 1f, qs, 0, kd, 1, s, so, vd, oa, oo, ldo, false);
+            mm.mul(l, vd, l, 1f, pm, 0, c, 1, u, 0, vd, oa, oo, ldo, true);
             // S = diag(exp(G_last)) S + (K∘exp(G_last - G))ᵀ V_new; khT [K, l] (row stride c) so the product is A B
             if (ch) {
                 int last = (l - 1) * kd;
@@ -157,7 +158,7 @@ final class ChunkDeltaRule {
                 }
                 ops.scale((float) Math.exp(gs[l - 1]), s, so, kd * vd);
             }
-            mm.nn(kd, vd, l, false, khT, 0, c, u, 0, vd, true, s, so, vd);
+            mm.mul(kd, vd, l, 1f, khT, 0, c, 1, u, 0, vd, s, so, vd, true);
         }
 
         /** dst [cols, rows] (row stride c) = src [rows, cols]ᵀ. */
@@ -170,8 +171,8 @@ final class ChunkDeltaRule {
         /** Scalar gate: M = (a Kᵀ)∘Γ strictly lower, P = (qs Kᵀ)∘Γ lower, Γ_tj = exp(G_t - G_j) <= 1. */
         private void pairwiseScalar(int l) {
             transpose(kc, l, kd, khT);
-            mm.nn(l, l, kd, false, ab, 0, kd, khT, 0, c, false, m, 0, c);
-            mm.nn(l, l, kd, false, qs, 0, kd, khT, 0, c, false, pm, 0, c);
+            mm.mul(l, l, kd, 1f, ab, 0, kd, 1, khT, 0, c, m, 0, c, false);
+            mm.mul(l, l, kd, 1f, qs, 0, kd, 1, khT, 0, c, pm, 0, c, false);
             for (int t = 0; t < l; t++) {
                 int rt = t * c;
                 for (int j = 0; j <= t; j++) eg[j] = gs[t] - gs[j];
@@ -232,8 +233,8 @@ final class ChunkDeltaRule {
                 int i1 = Math.min(l, i0 + SUB), ni = i1 - i0, ri = i0 * c;
                 Triangular.invertUnitLower(m, ri + i0, c, ni, a, ri + i0, c);
                 if (i0 > 0) {
-                    mm.nn(ni, i0, i0, false, m, ri, c, a, 0, c, false, xi, 0, c);
-                    mm.nn(ni, i0, ni, true, a, ri + i0, c, xi, 0, c, false, a, ri, c);
+                    mm.mul(ni, i0, i0, 1f, m, ri, c, 1, a, 0, c, xi, 0, c, false);
+                    mm.mul(ni, i0, ni, -1f, a, ri + i0, c, 1, xi, 0, c, a, ri, c, false);
                 }
                 for (int t = i0; t < i1; t++) java.util.Arrays.fill(a, t * c + i1, t * c + l, 0f);
             }

@@ -9,9 +9,14 @@ import org.seqmix.core.Rng;
 
 /** The unpacked chunk products: scalar floor against a double-precision loop, Panama bit-identical to the scalar floor. */
 class ChunkMatmulTest {
-    /** m, n, k: full 8 x 32 tiles, row and column tails, sizes below one tile, odd everything. */
+    /**
+     * m, n, k: full 6 x 64 and 8 x 32 tiles, the 6/4/1-row splits (6, 7, 10, 12, 22 rows), row and column tails,
+     * sizes below one tile, odd everything ({3, 17, 5} to {128, 129, 64} came from the merged ChunkGemmTest).
+     */
     static final int[][] SHAPES = {{1, 1, 1}, {8, 32, 1}, {64, 128, 128}, {64, 64, 128}, {128, 128, 64}, {9, 33, 7},
-            {17, 70, 13}, {5, 200, 31}, {63, 31, 64}, {40, 96, 3}, {16, 48, 128}, {16, 16, 128}, {24, 80, 9}};
+            {17, 70, 13}, {5, 200, 31}, {63, 31, 64}, {40, 96, 3}, {16, 48, 128}, {16, 16, 128}, {24, 80, 9},
+            {6, 64, 64}, {7, 130, 33}, {10, 128, 5}, {12, 192, 17}, {22, 64, 128}, {3, 17, 5}, {4, 64, 64}, {9, 16, 1},
+            {5, 48, 70}, {128, 129, 64}, {2, 64, 3}};
     static final int AO = 3, BO = 2, CO = 5;
 
     /** a stored with row stride ars and column stride aps (row-major with padding, or transposed); b, c padded rows. */
@@ -73,8 +78,10 @@ class ChunkMatmulTest {
             for (boolean tr : new boolean[] {false, true}) {
                 for (boolean acc : new boolean[] {false, true}) {
                     Case t = Case.of(sh[0], sh[1], sh[2], tr, seed++);
-                    assertArrayEquals(t.run(ChunkMatmul.scalar(), 0.3f, acc), t.run(p, 0.3f, acc),
-                            sh[0] + "x" + sh[1] + "x" + sh[2] + " transposed=" + tr + " acc=" + acc);
+                    for (float alpha : new float[] {0.3f, 1f, -1f}) {   // ±1: the delta rule's products
+                        assertArrayEquals(t.run(ChunkMatmul.scalar(), alpha, acc), t.run(p, alpha, acc),
+                                sh[0] + "x" + sh[1] + "x" + sh[2] + " transposed=" + tr + " acc=" + acc + " alpha=" + alpha);
+                    }
                 }
             }
         }
