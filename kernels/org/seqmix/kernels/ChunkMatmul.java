@@ -1,6 +1,5 @@
 package org.seqmix.kernels;
 
-import java.util.logging.Logger;
 
 /**
  * The small matrix products of the chunk form, without packing: every operand of a chunk (at most C x K, C x V,
@@ -33,13 +32,7 @@ public interface ChunkMatmul {
 
     /** The Panama implementation, or null when the module is absent. */
     static ChunkMatmul panama() {
-        if (!VectorizationProvider.vectorModulePresent()) return null;
-        try {
-            return (ChunkMatmul) Class.forName("org.seqmix.kernels.PanamaChunkMatmul").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            Logger.getLogger("org.seqmix").warning("seqmix: scalar chunk matmul; the Panama one failed to load: " + e);
-            return null;
-        }
+        return VectorizationProvider.panama(ChunkMatmul.class, "org.seqmix.kernels.PanamaChunkMatmul");
     }
 
     /** Lazily chosen implementation. */
@@ -49,9 +42,7 @@ public interface ChunkMatmul {
         private Holder() {}
 
         private static ChunkMatmul choose() {
-            if ("scalar".equals(System.getProperty("seqmix.vectorization", ""))) return scalar();
-            ChunkMatmul p = panama();
-            return p != null ? p : scalar();
+            return VectorizationProvider.kernel(ChunkMatmul.class, "org.seqmix.kernels.PanamaChunkMatmul", ScalarChunkMatmul::new);
         }
     }
 }

@@ -52,4 +52,27 @@ public final class VectorizationProvider {
     public static VectorOps scalar() {
         return new ScalarVectorOps();
     }
+
+    /**
+     * The Panama implementation {@code panamaClass} of a kernel interface (a class that references
+     * jdk.incubator.vector, so it is loaded by name only when the module is present), or null when the module is
+     * absent or the class fails to load (logged).
+     */
+    public static <T> T panama(Class<T> type, String panamaClass) {
+        if (!vectorModulePresent()) return null;
+        try {
+            var constructor = Class.forName(panamaClass).getDeclaredConstructor();
+            constructor.setAccessible(true);   // the Panama classes are package-private beside their interface
+            return type.cast(constructor.newInstance());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            LOG.warning("seqmix: scalar " + type.getSimpleName() + "; " + panamaClass + " failed to load: " + e);
+            return null;
+        }
+    }
+
+    /** The kernel to use: {@link #panama} unless {@code -Dseqmix.vectorization=scalar} or it is unavailable, else {@code scalar}. */
+    public static <T> T kernel(Class<T> type, String panamaClass, java.util.function.Supplier<T> scalar) {
+        T p = "scalar".equals(System.getProperty("seqmix.vectorization", "")) ? null : panama(type, panamaClass);
+        return p != null ? p : scalar.get();
+    }
 }

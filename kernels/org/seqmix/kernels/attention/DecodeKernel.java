@@ -41,14 +41,7 @@ interface DecodeKernel {
         private Holder() {}
 
         private static DecodeKernel choose() {
-            if (VectorizationProvider.vectorModulePresent() && !"scalar".equals(System.getProperty("seqmix.vectorization"))) {
-                try {
-                    return (DecodeKernel) Class.forName("org.seqmix.kernels.attention.PanamaDecodeKernel").getDeclaredConstructor().newInstance();
-                } catch (ReflectiveOperationException | LinkageError e) {
-                    return new ScalarDecodeKernel();
-                }
-            }
-            return new ScalarDecodeKernel();
+            return VectorizationProvider.kernel(DecodeKernel.class, "org.seqmix.kernels.attention.PanamaDecodeKernel", ScalarDecodeKernel::new);
         }
     }
 }

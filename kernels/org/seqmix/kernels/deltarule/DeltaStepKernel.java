@@ -39,15 +39,7 @@ interface DeltaStepKernel {
         static final DeltaStepKernel BEST = choose();
 
         private static DeltaStepKernel choose() {
-            if (VectorizationProvider.vectorModulePresent() && !"scalar".equals(System.getProperty("seqmix.vectorization"))) {
-                try {
-                    return (DeltaStepKernel) Class.forName("org.seqmix.kernels.deltarule.PanamaDeltaStepKernel")
-                            .getDeclaredConstructor().newInstance();
-                } catch (ReflectiveOperationException | LinkageError e) {
-                    // fall through to the portable kernel
-                }
-            }
-            return new OpsDeltaStepKernel();
+            return VectorizationProvider.kernel(DeltaStepKernel.class, "org.seqmix.kernels.deltarule.PanamaDeltaStepKernel", OpsDeltaStepKernel::new);
         }
 
         private Holder() {}

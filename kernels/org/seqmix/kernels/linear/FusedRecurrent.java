@@ -1,6 +1,5 @@
 package org.seqmix.kernels.linear;
 
-import java.util.logging.Logger;
 import org.seqmix.kernels.VectorizationProvider;
 
 /**
@@ -43,13 +42,7 @@ public interface FusedRecurrent {
 
     /** The Panama implementation, or null when the module is absent. */
     static FusedRecurrent panama() {
-        if (!VectorizationProvider.vectorModulePresent()) return null;
-        try {
-            return (FusedRecurrent) Class.forName("org.seqmix.kernels.linear.PanamaFusedRecurrent").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            Logger.getLogger("org.seqmix").warning("seqmix: scalar fused recurrent kernel; the Panama one failed to load: " + e);
-            return null;
-        }
+        return VectorizationProvider.panama(FusedRecurrent.class, "org.seqmix.kernels.linear.PanamaFusedRecurrent");
     }
 
     final class Holder {
@@ -58,9 +51,7 @@ public interface FusedRecurrent {
         private Holder() {}
 
         private static FusedRecurrent choose() {
-            if ("scalar".equals(System.getProperty("seqmix.vectorization", ""))) return scalar();
-            FusedRecurrent p = panama();
-            return p != null ? p : scalar();
+            return VectorizationProvider.kernel(FusedRecurrent.class, "org.seqmix.kernels.linear.PanamaFusedRecurrent", ScalarFusedRecurrent::new);
         }
     }
 }

@@ -1,6 +1,5 @@
 package org.seqmix.kernels.mamba;
 
-import java.util.logging.Logger;
 import org.seqmix.kernels.VectorizationProvider;
 
 /**
@@ -28,13 +27,7 @@ public interface ScanChannels {
 
     /** The Panama implementation, or null when the module is absent. */
     static ScanChannels panama() {
-        if (!VectorizationProvider.vectorModulePresent()) return null;
-        try {
-            return (ScanChannels) Class.forName("org.seqmix.kernels.mamba.PanamaScanChannels").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            Logger.getLogger("org.seqmix").warning("seqmix: scalar selective scan; the Panama kernel failed to load: " + e);
-            return null;
-        }
+        return VectorizationProvider.panama(ScanChannels.class, "org.seqmix.kernels.mamba.PanamaScanChannels");
     }
 
     final class Holder {
@@ -43,9 +36,7 @@ public interface ScanChannels {
         private Holder() {}
 
         private static ScanChannels choose() {
-            if ("scalar".equals(System.getProperty("seqmix.vectorization", ""))) return scalar();
-            ScanChannels p = panama();
-            return p != null ? p : scalar();
+            return VectorizationProvider.kernel(ScanChannels.class, "org.seqmix.kernels.mamba.PanamaScanChannels", ScalarScanChannels::new);
         }
     }
 }

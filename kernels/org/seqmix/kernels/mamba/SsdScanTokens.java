@@ -1,6 +1,5 @@
 package org.seqmix.kernels.mamba;
 
-import java.util.logging.Logger;
 import org.seqmix.kernels.VectorizationProvider;
 
 /**
@@ -39,13 +38,7 @@ public interface SsdScanTokens {
 
     /** The Panama implementation, or null when the module is absent. */
     static SsdScanTokens panama() {
-        if (!VectorizationProvider.vectorModulePresent()) return null;
-        try {
-            return (SsdScanTokens) Class.forName("org.seqmix.kernels.mamba.PanamaSsdScanTokens").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            Logger.getLogger("org.seqmix").warning("seqmix: scalar Mamba-2 scan; the Panama kernel failed to load: " + e);
-            return null;
-        }
+        return VectorizationProvider.panama(SsdScanTokens.class, "org.seqmix.kernels.mamba.PanamaSsdScanTokens");
     }
 
     final class Holder {
@@ -54,9 +47,7 @@ public interface SsdScanTokens {
         private Holder() {}
 
         private static SsdScanTokens choose() {
-            if ("scalar".equals(System.getProperty("seqmix.vectorization", ""))) return scalar();
-            SsdScanTokens p = panama();
-            return p != null ? p : scalar();
+            return VectorizationProvider.kernel(SsdScanTokens.class, "org.seqmix.kernels.mamba.PanamaSsdScanTokens", ScalarSsdScanTokens::new);
         }
     }
 }

@@ -1,6 +1,5 @@
 package org.seqmix.kernels.mamba;
 
-import java.util.logging.Logger;
 import org.seqmix.kernels.VectorizationProvider;
 
 /**
@@ -32,13 +31,7 @@ public interface SsdStepRows {
 
     /** The Panama implementation, or null when the module is absent. */
     static SsdStepRows panama() {
-        if (!VectorizationProvider.vectorModulePresent()) return null;
-        try {
-            return (SsdStepRows) Class.forName("org.seqmix.kernels.mamba.PanamaSsdStepRows").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            Logger.getLogger("org.seqmix").warning("seqmix: scalar Mamba-2 step; the Panama kernel failed to load: " + e);
-            return null;
-        }
+        return VectorizationProvider.panama(SsdStepRows.class, "org.seqmix.kernels.mamba.PanamaSsdStepRows");
     }
 
     final class Holder {
@@ -47,9 +40,7 @@ public interface SsdStepRows {
         private Holder() {}
 
         private static SsdStepRows choose() {
-            if ("scalar".equals(System.getProperty("seqmix.vectorization", ""))) return scalar();
-            SsdStepRows p = panama();
-            return p != null ? p : scalar();
+            return VectorizationProvider.kernel(SsdStepRows.class, "org.seqmix.kernels.mamba.PanamaSsdStepRows", ScalarSsdStepRows::new);
         }
     }
 }
