@@ -43,23 +43,12 @@ class AttentionLayersTest {
                 BlockSparseAttention.random(new BlockSparseAttention.Config(32, 4, 2, 8, 4, 2, 10000, false, 64), 6).withStaticMask(mask));
     }
 
-    static Tensor stepAll(SequenceMixer layer, Tensor x, MixerCache cache) {
-        int b = x.dim(0), t = x.dim(1), d = x.dim(2);
-        Tensor y = Tensor.zeros(b, t, d), xt = Tensor.zeros(b, d), yt = Tensor.zeros(b, d);
-        for (int i = 0; i < t; i++) {
-            x.select(1, i).copyInto(xt);
-            layer.step(xt, cache, yt);
-            yt.copyInto(y.select(1, i));
-        }
-        return y;
-    }
-
     @Test
     void forwardEqualsSteppingTokenByToken() {
         for (SequenceMixer layer : layers()) {
             Tensor x = new Rng(7).normal(1f, 2, 29, layer.hiddenSize());
             Tensor full = layer.forward(x, null);
-            Tensor stepped = stepAll(layer, x, layer.newCache(2));
+            Tensor stepped = LayerSteps.steps(layer, x, layer.newCache(2));
             double e = Tensor.relativeL2Error(stepped, full);
             assertTrue(e < TOL, () -> layer.name() + ": " + e);
         }
@@ -73,7 +62,7 @@ class AttentionLayersTest {
             MixerCache c = layer.newCache(2);
             Tensor head = layer.forward(x.slice(1, 0, 12), c);
             assertEquals(12, c.tokens());
-            Tensor tail = stepAll(layer, x.slice(1, 12, 31).contiguous(), c);
+            Tensor tail = LayerSteps.steps(layer, x.slice(1, 12, 31).contiguous(), c);
             assertTrue(Tensor.relativeL2Error(head, full.slice(1, 0, 12).contiguous()) < TOL, layer.name());
             assertTrue(Tensor.relativeL2Error(tail, full.slice(1, 12, 31).contiguous()) < TOL, layer.name());
             // a second forward on a non-empty cache continues it
@@ -89,7 +78,7 @@ class AttentionLayersTest {
         var layer = SlidingWindowAttention.random(new SlidingWindowAttention.Config(16, 2, 1, 8, 4, 1, 10000, false), 9);
         MixerCache c = layer.newCache(1);
         long bytes = c.bytes();
-        stepAll(layer, new Rng(1).normal(1f, 1, 50, 16), c);
+        LayerSteps.steps(layer, new Rng(1).normal(1f, 1, 50, 16), c);
         assertEquals(bytes, c.bytes());
         assertEquals(50, c.tokens());
     }
@@ -128,10 +117,10 @@ class AttentionLayersTest {
         for (SequenceMixer layer : layers()) {
             Parallel.setThreads(1);
             float[] a = layer.forward(x, null).toArray();
-            float[] s = stepAll(layer, x.slice(1, 0, 20).contiguous(), layer.newCache(2)).toArray();
+            float[] s = LayerSteps.steps(layer, x.slice(1, 0, 20).contiguous(), layer.newCache(2)).toArray();
             Parallel.setThreads(2);
             assertArrayEquals(a, layer.forward(x, null).toArray(), layer.name());
-            assertArrayEquals(s, stepAll(layer, x.slice(1, 0, 20).contiguous(), layer.newCache(2)).toArray(), layer.name());
+            assertArrayEquals(s, LayerSteps.steps(layer, x.slice(1, 0, 20).contiguous(), layer.newCache(2)).toArray(), layer.name());
         }
     }
 
