@@ -107,88 +107,11 @@ final class PanamaDecodeKernel implements DecodeKernel {
         if (L == 16) {
             for (; j + 16 <= n; j += 16) {
                 int r = ko + j * d;
-                // two passes of 8 keys, each with separate even/odd accumulators (16 independent FMA chains);
-                // the first pass is folded to two vectors of the tree before the second starts
-                FloatVector h0, h1, h2, h3;
-                {
-                    FloatVector e0 = z, d0 = z, e1 = z, d1 = z, e2 = z, d2 = z, e3 = z, d3 = z, e4 = z, d4 = z, e5 = z, d5 = z, e6 = z, d6 = z, e7 = z, d7 = z;
-                    for (int x = 0; x < bound; x += 2 * L) {
-                        FloatVector qe = FloatVector.fromArray(F, q, qo + x), qd = FloatVector.fromArray(F, q, qo + x + L);
-                        IntVector w;
-                        w = ShortVector.fromArray(S, k, r + x).reinterpretAsInts();
-                        e0 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e0);
-                        d0 = w.and(HI).reinterpretAsFloats().fma(qd, d0);
-                        w = ShortVector.fromArray(S, k, r + 1 * d + x).reinterpretAsInts();
-                        e1 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e1);
-                        d1 = w.and(HI).reinterpretAsFloats().fma(qd, d1);
-                        w = ShortVector.fromArray(S, k, r + 2 * d + x).reinterpretAsInts();
-                        e2 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e2);
-                        d2 = w.and(HI).reinterpretAsFloats().fma(qd, d2);
-                        w = ShortVector.fromArray(S, k, r + 3 * d + x).reinterpretAsInts();
-                        e3 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e3);
-                        d3 = w.and(HI).reinterpretAsFloats().fma(qd, d3);
-                        w = ShortVector.fromArray(S, k, r + 4 * d + x).reinterpretAsInts();
-                        e4 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e4);
-                        d4 = w.and(HI).reinterpretAsFloats().fma(qd, d4);
-                        w = ShortVector.fromArray(S, k, r + 5 * d + x).reinterpretAsInts();
-                        e5 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e5);
-                        d5 = w.and(HI).reinterpretAsFloats().fma(qd, d5);
-                        w = ShortVector.fromArray(S, k, r + 6 * d + x).reinterpretAsInts();
-                        e6 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e6);
-                        d6 = w.and(HI).reinterpretAsFloats().fma(qd, d6);
-                        w = ShortVector.fromArray(S, k, r + 7 * d + x).reinterpretAsInts();
-                        e7 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e7);
-                        d7 = w.and(HI).reinterpretAsFloats().fma(qd, d7);
-                    }
-                    FloatVector a0 = e0.add(d0), a1 = e1.add(d1), a2 = e2.add(d2), a3 = e3.add(d3), a4 = e4.add(d4), a5 = e5.add(d5), a6 = e6.add(d6), a7 = e7.add(d7);
-                    FloatVector c0 = a0.blend(a1, M8).add(a1.blend(a0, M8).rearrange(X8));
-                    FloatVector c1 = a2.blend(a3, M8).add(a3.blend(a2, M8).rearrange(X8));
-                    FloatVector c2 = a4.blend(a5, M8).add(a5.blend(a4, M8).rearrange(X8));
-                    FloatVector c3 = a6.blend(a7, M8).add(a7.blend(a6, M8).rearrange(X8));
-                    h0 = c0.blend(c1, M4).add(c1.blend(c0, M4).rearrange(X4));
-                    h1 = c2.blend(c3, M4).add(c3.blend(c2, M4).rearrange(X4));
-                }
-                {
-                    FloatVector e0 = z, d0 = z, e1 = z, d1 = z, e2 = z, d2 = z, e3 = z, d3 = z, e4 = z, d4 = z, e5 = z, d5 = z, e6 = z, d6 = z, e7 = z, d7 = z;
-                    for (int x = 0; x < bound; x += 2 * L) {
-                        FloatVector qe = FloatVector.fromArray(F, q, qo + x), qd = FloatVector.fromArray(F, q, qo + x + L);
-                        IntVector w;
-                        w = ShortVector.fromArray(S, k, r + 8 * d + x).reinterpretAsInts();
-                        e0 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e0);
-                        d0 = w.and(HI).reinterpretAsFloats().fma(qd, d0);
-                        w = ShortVector.fromArray(S, k, r + 9 * d + x).reinterpretAsInts();
-                        e1 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e1);
-                        d1 = w.and(HI).reinterpretAsFloats().fma(qd, d1);
-                        w = ShortVector.fromArray(S, k, r + 10 * d + x).reinterpretAsInts();
-                        e2 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e2);
-                        d2 = w.and(HI).reinterpretAsFloats().fma(qd, d2);
-                        w = ShortVector.fromArray(S, k, r + 11 * d + x).reinterpretAsInts();
-                        e3 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e3);
-                        d3 = w.and(HI).reinterpretAsFloats().fma(qd, d3);
-                        w = ShortVector.fromArray(S, k, r + 12 * d + x).reinterpretAsInts();
-                        e4 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e4);
-                        d4 = w.and(HI).reinterpretAsFloats().fma(qd, d4);
-                        w = ShortVector.fromArray(S, k, r + 13 * d + x).reinterpretAsInts();
-                        e5 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e5);
-                        d5 = w.and(HI).reinterpretAsFloats().fma(qd, d5);
-                        w = ShortVector.fromArray(S, k, r + 14 * d + x).reinterpretAsInts();
-                        e6 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e6);
-                        d6 = w.and(HI).reinterpretAsFloats().fma(qd, d6);
-                        w = ShortVector.fromArray(S, k, r + 15 * d + x).reinterpretAsInts();
-                        e7 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e7);
-                        d7 = w.and(HI).reinterpretAsFloats().fma(qd, d7);
-                    }
-                    FloatVector a0 = e0.add(d0), a1 = e1.add(d1), a2 = e2.add(d2), a3 = e3.add(d3), a4 = e4.add(d4), a5 = e5.add(d5), a6 = e6.add(d6), a7 = e7.add(d7);
-                    FloatVector c0 = a0.blend(a1, M8).add(a1.blend(a0, M8).rearrange(X8));
-                    FloatVector c1 = a2.blend(a3, M8).add(a3.blend(a2, M8).rearrange(X8));
-                    FloatVector c2 = a4.blend(a5, M8).add(a5.blend(a4, M8).rearrange(X8));
-                    FloatVector c3 = a6.blend(a7, M8).add(a7.blend(a6, M8).rearrange(X8));
-                    h2 = c0.blend(c1, M4).add(c1.blend(c0, M4).rearrange(X4));
-                    h3 = c2.blend(c3, M4).add(c3.blend(c2, M4).rearrange(X4));
-                }
-                FloatVector g0 = h0.blend(h1, M2).add(h1.blend(h0, M2).rearrange(X2));
-                FloatVector g1 = h2.blend(h3, M2).add(h3.blend(h2, M2).rearrange(X2));
-                g0.blend(g1, M1).add(g1.blend(g0, M1).rearrange(X1)).rearrange(BITREV).intoArray(s, so + j);
+                // two passes of 8 keys in their own method (one body with both passed C2's inlining node budget and
+                // the vector intrinsics fell back to boxed Java code), each with separate even/odd accumulators
+                // (16 independent FMA chains); the first leaves its half of the sum tree in s, the second finishes it
+                keys8(q, qo, k, r, d, bound, s, so + j, false);
+                keys8(q, qo, k, r + 8 * d, d, bound, s, so + j, true);
                 for (int t = 0; t < 16 && bound < d; t++) {
                     float acc = 0;
                     for (int x = bound, rt = r + t * d; x < d; x++) acc += q[qo + x] * Bf16Ops.toFloat(k[rt + x]);
@@ -210,6 +133,58 @@ final class PanamaDecodeKernel implements DecodeKernel {
             float sum = acc.add(acc.rearrange(PanamaLanes.ROT1)).lane(0);
             for (int x = bound; x < d; x++) sum += q[qo + x] * Bf16Ops.toFloat(k[r + x]);
             s[so + j] = sum;
+        }
+    }
+
+    /**
+     * Eight keys at rows r, r + d, ..: their dot products with q folded by the fixed tree to one vector (two lanes
+     * per key). The first call stores it at s[sp]; the second (keys 8..15) loads it, folds in its own and writes
+     * the 16 scores in key order.
+     */
+    private static void keys8(float[] q, int qo, short[] k, int r, int d, int bound, float[] s, int sp, boolean second) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector e0 = z, d0 = z, e1 = z, d1 = z, e2 = z, d2 = z, e3 = z, d3 = z, e4 = z, d4 = z, e5 = z, d5 = z, e6 = z, d6 = z, e7 = z, d7 = z;
+        for (int x = 0; x < bound; x += 2 * L) {
+            FloatVector qe = FloatVector.fromArray(F, q, qo + x), qd = FloatVector.fromArray(F, q, qo + x + L);
+            IntVector w;
+            w = ShortVector.fromArray(S, k, r + x).reinterpretAsInts();
+            e0 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e0);
+            d0 = w.and(HI).reinterpretAsFloats().fma(qd, d0);
+            w = ShortVector.fromArray(S, k, r + 1 * d + x).reinterpretAsInts();
+            e1 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e1);
+            d1 = w.and(HI).reinterpretAsFloats().fma(qd, d1);
+            w = ShortVector.fromArray(S, k, r + 2 * d + x).reinterpretAsInts();
+            e2 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e2);
+            d2 = w.and(HI).reinterpretAsFloats().fma(qd, d2);
+            w = ShortVector.fromArray(S, k, r + 3 * d + x).reinterpretAsInts();
+            e3 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e3);
+            d3 = w.and(HI).reinterpretAsFloats().fma(qd, d3);
+            w = ShortVector.fromArray(S, k, r + 4 * d + x).reinterpretAsInts();
+            e4 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e4);
+            d4 = w.and(HI).reinterpretAsFloats().fma(qd, d4);
+            w = ShortVector.fromArray(S, k, r + 5 * d + x).reinterpretAsInts();
+            e5 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e5);
+            d5 = w.and(HI).reinterpretAsFloats().fma(qd, d5);
+            w = ShortVector.fromArray(S, k, r + 6 * d + x).reinterpretAsInts();
+            e6 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e6);
+            d6 = w.and(HI).reinterpretAsFloats().fma(qd, d6);
+            w = ShortVector.fromArray(S, k, r + 7 * d + x).reinterpretAsInts();
+            e7 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, e7);
+            d7 = w.and(HI).reinterpretAsFloats().fma(qd, d7);
+        }
+        FloatVector a0 = e0.add(d0), a1 = e1.add(d1), a2 = e2.add(d2), a3 = e3.add(d3), a4 = e4.add(d4), a5 = e5.add(d5), a6 = e6.add(d6), a7 = e7.add(d7);
+        FloatVector c0 = a0.blend(a1, M8).add(a1.blend(a0, M8).rearrange(X8));
+        FloatVector c1 = a2.blend(a3, M8).add(a3.blend(a2, M8).rearrange(X8));
+        FloatVector c2 = a4.blend(a5, M8).add(a5.blend(a4, M8).rearrange(X8));
+        FloatVector c3 = a6.blend(a7, M8).add(a7.blend(a6, M8).rearrange(X8));
+        FloatVector h0 = c0.blend(c1, M4).add(c1.blend(c0, M4).rearrange(X4));
+        FloatVector h1 = c2.blend(c3, M4).add(c3.blend(c2, M4).rearrange(X4));
+        FloatVector g = h0.blend(h1, M2).add(h1.blend(h0, M2).rearrange(X2));
+        if (!second) {
+            g.intoArray(s, sp);
+        } else {
+            FloatVector g0 = FloatVector.fromArray(F, s, sp);
+            g0.blend(g, M1).add(g.blend(g0, M1).rearrange(X1)).rearrange(BITREV).intoArray(s, sp);
         }
     }
 
