@@ -37,12 +37,8 @@ public interface ChunkMatmul {
 
     /** Lazily chosen implementation. */
     final class Holder {
-        static final ChunkMatmul ACTIVE = choose();
+        static final ChunkMatmul ACTIVE = VectorizationProvider.kernel(ChunkMatmul.class, "org.seqmix.kernels.PanamaChunkMatmul", ScalarChunkMatmul::new);
 
         private Holder() {}
-
-        private static ChunkMatmul choose() {
-            return VectorizationProvider.kernel(ChunkMatmul.class, "org.seqmix.kernels.PanamaChunkMatmul", ScalarChunkMatmul::new);
-        }
     }
 }

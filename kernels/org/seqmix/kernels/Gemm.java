@@ -1,6 +1,5 @@
 package org.seqmix.kernels;
 
-import java.util.logging.Logger;
 import org.seqmix.core.Parallel;
 
 /**
@@ -18,8 +17,8 @@ import org.seqmix.core.Parallel;
  * thread count (bit-identical results).
  */
 public final class Gemm {
-    private static final Logger LOG = Logger.getLogger("org.seqmix");
-    static final GemmMicroKernel KERNEL = chooseKernel();
+    static final GemmMicroKernel KERNEL =
+            VectorizationProvider.kernel(GemmMicroKernel.class, "org.seqmix.kernels.PanamaGemmKernel", ScalarGemmKernel::new);
     static final int KC = 256;
     private static final int MC0 = 144;                         // A block 144 x 256 floats = 144 KiB: fits L2
     private static final int NC0 = 3072;                        // B block 256 x 3072 floats = 3 MiB: in L3
@@ -38,17 +37,6 @@ public final class Gemm {
     }
 
     private Gemm() {}
-
-    private static GemmMicroKernel chooseKernel() {
-        if (VectorizationProvider.simd()) {
-            try {
-                return (GemmMicroKernel) Class.forName("org.seqmix.kernels.PanamaGemmKernel").getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                LOG.warning("seqmix: scalar GEMM; the Panama micro-kernel failed to load: " + e);
-            }
-        }
-        return new ScalarGemmKernel();
-    }
 
     /** The active micro-kernel's name, e.g. "panama 6x16". */
     public static String kernelName() {

@@ -36,12 +36,8 @@ interface DecodeKernel {
     }
 
     final class Holder {
-        static final DecodeKernel KERNEL = choose();
+        static final DecodeKernel KERNEL = VectorizationProvider.kernel(DecodeKernel.class, "org.seqmix.kernels.attention.PanamaDecodeKernel", ScalarDecodeKernel::new);
 
         private Holder() {}
-
-        private static DecodeKernel choose() {
-            return VectorizationProvider.kernel(DecodeKernel.class, "org.seqmix.kernels.attention.PanamaDecodeKernel", ScalarDecodeKernel::new);
-        }
     }
 }

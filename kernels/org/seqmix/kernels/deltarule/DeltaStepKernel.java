@@ -36,11 +36,7 @@ interface DeltaStepKernel {
     }
 
     final class Holder {
-        static final DeltaStepKernel BEST = choose();
-
-        private static DeltaStepKernel choose() {
-            return VectorizationProvider.kernel(DeltaStepKernel.class, "org.seqmix.kernels.deltarule.PanamaDeltaStepKernel", OpsDeltaStepKernel::new);
-        }
+        static final DeltaStepKernel BEST = VectorizationProvider.kernel(DeltaStepKernel.class, "org.seqmix.kernels.deltarule.PanamaDeltaStepKernel", OpsDeltaStepKernel::new);
 
         private Holder() {}
     }

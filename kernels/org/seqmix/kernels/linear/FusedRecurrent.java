@@ -46,12 +46,8 @@ public interface FusedRecurrent {
     }
 
     final class Holder {
-        static final FusedRecurrent ACTIVE = choose();
+        static final FusedRecurrent ACTIVE = VectorizationProvider.kernel(FusedRecurrent.class, "org.seqmix.kernels.linear.PanamaFusedRecurrent", ScalarFusedRecurrent::new);
 
         private Holder() {}
-
-        private static FusedRecurrent choose() {
-            return VectorizationProvider.kernel(FusedRecurrent.class, "org.seqmix.kernels.linear.PanamaFusedRecurrent", ScalarFusedRecurrent::new);
-        }
     }
 }

@@ -31,12 +31,8 @@ public interface ScanChannels {
     }
 
     final class Holder {
-        static final ScanChannels ACTIVE = choose();
+        static final ScanChannels ACTIVE = VectorizationProvider.kernel(ScanChannels.class, "org.seqmix.kernels.mamba.PanamaScanChannels", ScalarScanChannels::new);
 
         private Holder() {}
-
-        private static ScanChannels choose() {
-            return VectorizationProvider.kernel(ScanChannels.class, "org.seqmix.kernels.mamba.PanamaScanChannels", ScalarScanChannels::new);
-        }
     }
 }

@@ -42,12 +42,8 @@ public interface SsdScanTokens {
     }
 
     final class Holder {
-        static final SsdScanTokens ACTIVE = choose();
+        static final SsdScanTokens ACTIVE = VectorizationProvider.kernel(SsdScanTokens.class, "org.seqmix.kernels.mamba.PanamaSsdScanTokens", ScalarSsdScanTokens::new);
 
         private Holder() {}
-
-        private static SsdScanTokens choose() {
-            return VectorizationProvider.kernel(SsdScanTokens.class, "org.seqmix.kernels.mamba.PanamaSsdScanTokens", ScalarSsdScanTokens::new);
-        }
     }
 }

@@ -35,12 +35,8 @@ public interface SsdStepRows {
     }
 
     final class Holder {
-        static final SsdStepRows ACTIVE = choose();
+        static final SsdStepRows ACTIVE = VectorizationProvider.kernel(SsdStepRows.class, "org.seqmix.kernels.mamba.PanamaSsdStepRows", ScalarSsdStepRows::new);
 
         private Holder() {}
-
-        private static SsdStepRows choose() {
-            return VectorizationProvider.kernel(SsdStepRows.class, "org.seqmix.kernels.mamba.PanamaSsdStepRows", ScalarSsdStepRows::new);
-        }
     }
 }

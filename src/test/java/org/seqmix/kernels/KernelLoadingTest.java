@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 class KernelLoadingTest {
     private static final String[] PANAMA = {
         "org.seqmix.kernels.PanamaChunkMatmul",
+        "org.seqmix.kernels.PanamaGemmKernel",
         "org.seqmix.kernels.linear.PanamaFusedRecurrent",
         "org.seqmix.kernels.mamba.PanamaScanChannels",
         "org.seqmix.kernels.mamba.PanamaSsdStepRows",
