@@ -87,7 +87,7 @@ public final class DeltaRuleStep {
         cw = w == null ? null : w.data(); cwo = w == null ? 0 : w.offset();
         cs = state.data(); cso = state.offset(); co = o.data(); coo = o.offset();
         try {
-            Parallel.forRange(batch * hv, body);
+            Parallel.forRangeAffine(batch * hv, body);
         } finally {
             cq = ck = cv = cg = cbeta = cb = cw = cs = co = null;
         }

@@ -224,20 +224,6 @@ public final class LinearAttn {
             float[] gd = g.data();
             for (int i = 0, n = g.numel(); i < n; i++) GlaProblem.checkGate("g", gd[g.offset() + i], i);
         }
-        FusedRecurrent kernel = FusedRecurrent.get();
-        float[] work = RecurrentGla.work(K);
-        float[] S = state.data(), od = o.data();
-        for (int bh = 0; bh < B * H; bh++) {
-            int h = bh % H;
-            float gs = switch (gate) {
-                case NONE, KEY -> 0f;
-                case HEAD -> g.data()[g.offset() + bh];
-                case CONSTANT -> lightningDecay(H, layerIdx, numLayers, h);
-            };
-            RecurrentGla.updateHead(kernel, work, K, V, q.data(), q.offset() + bh * K, k.data(), k.offset() + bh * K, v.data(), v.offset() + bh * V,
-                    gs, gate == GlaProblem.Gate.KEY ? g.data() : null, gate == GlaProblem.Gate.KEY ? g.offset() + bh * K : 0, scale,
-                    S, state.offset() + bh * K * V, keySum == null ? null : keySum.data(), keySum == null ? 0 : keySum.offset() + bh * K,
-                    od, o.offset() + bh * V);
-        }
+        StepHeads.run(gate, q, k, v, g, layerIdx, numLayers, scale, state, keySum, o);
     }
 }

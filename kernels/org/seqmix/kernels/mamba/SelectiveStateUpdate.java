@@ -55,7 +55,7 @@ public final class SelectiveStateUpdate {
         job.set(state, x, dt, A, B, C, D, z, dtBias, dtSoftplus, out);
         try {
             // heads split over the thread team; the job object is per calling thread, so nothing is allocated
-            Parallel.forRange((b * h + HEADS_PER_ITEM - 1) / HEADS_PER_ITEM, job.body);
+            Parallel.forRangeAffine((b * h + HEADS_PER_ITEM - 1) / HEADS_PER_ITEM, job.body);
         } finally {
             job.clear();
         }

@@ -70,6 +70,29 @@ class ParallelTest {
     }
 
     @Test
+    void forRangeAffineGivesEachThreadTheSameContiguousRangeOnEveryCall() {
+        Parallel.setThreads(2);
+        int items = 9;
+        Thread[] first = new Thread[items];
+        for (int call = 0; call < 50; call++) {
+            Thread[] owner = new Thread[items];
+            AtomicIntegerArray visits = new AtomicIntegerArray(items);
+            Parallel.forRangeAffine(items, i -> {
+                visits.incrementAndGet(i);
+                owner[i] = Thread.currentThread();
+            });
+            for (int i = 0; i < items; i++) {
+                assertEquals(1, visits.get(i), "item " + i + " visited once");
+                if (call == 0) first[i] = owner[i];
+                assertSame(first[i], owner[i], "item " + i + " ran on the same thread in call " + call);
+            }
+        }
+        // the caller runs the first range [0, 4), the worker [4, 9)
+        for (int i = 0; i < 4; i++) assertSame(Thread.currentThread(), first[i], "item " + i);
+        for (int i = 4; i < items; i++) assertNotSame(Thread.currentThread(), first[i], "item " + i);
+    }
+
+    @Test
     void setThreadsValidates() {
         assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
         Parallel.forRange(0, i -> fail("no items"));
