@@ -189,11 +189,16 @@ final class PanamaVectorOps implements VectorOps {
 
     @Override
     public void exp(float[] in, int xo, float[] out, int oo, int n) {
+        expLoop(1f, in, xo, out, oo, n);
+    }
+
+    /** exp(sign x) for sign = 1 or -1 (the negation is exact): the vector body of exp, sigmoid and silu. */
+    private static void expLoop(float sign, float[] in, int xo, float[] out, int oo, int n) {
         // expV's body written into the loop: for short rows C2 sees the call site as cold and declines to inline
         // a 280-byte helper, and then boxes its vector argument and result on every call (seen in KDA decode)
         int i = 0;
         for (int u = S.loopBound(n); i < u; i += L) {
-            FloatVector x = FloatVector.fromArray(S, in, xo + i);
+            FloatVector x = FloatVector.fromArray(S, in, xo + i).mul(sign);
             VectorMask<Float> lo = x.compare(VectorOperators.LT, EXP_LO);   // as expV: no subnormal intermediates
             FloatVector xc = x.blend(0f, lo).min(EXP_HI + 1f);
             FloatVector nf = xc.mul(LOG2E).add(ROUND).sub(ROUND);
@@ -216,7 +221,7 @@ final class PanamaVectorOps implements VectorOps {
             y = y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
             y.blend(x, x.test(VectorOperators.IS_NAN)).intoArray(out, oo + i);
         }
-        for (; i < n; i++) out[oo + i] = (float) Math.exp(in[xo + i]);
+        for (; i < n; i++) out[oo + i] = (float) Math.exp(sign * in[xo + i]);
     }
 
     @Override
@@ -260,14 +265,30 @@ final class PanamaVectorOps implements VectorOps {
 
     @Override
     public void sigmoid(float[] x, int xo, float[] out, int oo, int n) {
-        int i = 0;
-        for (int u = S.loopBound(n); i < u; i += L) sig(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
-        for (; i < n; i++) out[oo + i] = Activations.sigmoid(x[xo + i]);
+        sigmoidOrSilu(false, x, xo, out, oo, n);
+        for (int i = S.loopBound(n); i < n; i++) out[oo + i] = Activations.sigmoid(x[xo + i]);
     }
 
-    /** 1 / (1 + exp(-x)); exp overflow to +Inf gives exactly 0, as the scalar floor. */
-    static FloatVector sig(FloatVector x) {
-        return FloatVector.broadcast(S, 1f).div(expV(x.neg()).add(1f));
+    /** Per-thread exp(-x) buffer of sigmoidOrSilu. */
+    private static final ThreadLocal<float[]> NEG_EXP = ThreadLocal.withInitial(() -> new float[256]);
+
+    /**
+     * sigmoid(x) = 1 / (1 + exp(-x)) or silu(x) = x sigmoid(x) over the whole vectors of x, through exp(-x) in a
+     * per-thread buffer: no vector crosses a method boundary (a sig(FloatVector) helper that C2 judged cold at
+     * short rows, Mamba-1's decode step, was left out of line and boxed every vector). Same operations, same bits.
+     */
+    private static void sigmoidOrSilu(boolean silu, float[] x, int xo, float[] out, int oo, int n) {
+        float[] e = NEG_EXP.get();
+        for (int c = 0, u = S.loopBound(n); c < u; c += e.length) {
+            int len = Math.min(e.length, u - c);
+            expLoop(-1f, x, xo + c, e, 0, len);
+            for (int i = 0; i < len; i += L) {
+                FloatVector sg = FloatVector.broadcast(S, 1f).div(FloatVector.fromArray(S, e, i).add(1f));
+                // two stores rather than one vector through a conditional: no vector phi for C2 to box
+                if (silu) FloatVector.fromArray(S, x, xo + c + i).mul(sg).intoArray(out, oo + c + i);
+                else sg.intoArray(out, oo + c + i);
+            }
+        }
     }
 
     @Override
@@ -277,12 +298,8 @@ final class PanamaVectorOps implements VectorOps {
 
     @Override
     public void silu(float[] x, int xo, float[] out, int oo, int n) {
-        int i = 0;
-        for (int u = S.loopBound(n); i < u; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            v.mul(sig(v)).intoArray(out, oo + i);
-        }
-        for (; i < n; i++) out[oo + i] = Activations.silu(x[xo + i]);
+        sigmoidOrSilu(true, x, xo, out, oo, n);
+        for (int i = S.loopBound(n); i < n; i++) out[oo + i] = Activations.silu(x[xo + i]);
     }
 
     @Override
@@ -372,14 +389,21 @@ final class PanamaVectorOps implements VectorOps {
     @Override
     public void gatedRmsNorm(float[] x, int xo, float[] gate, int go, float[] weight, int wo, float eps, float[] out, int oo, int n) {
         float r = (float) (1.0 / Math.sqrt(sumSquares(x, xo, n) / n + eps));
-        int i = 0;
-        for (int u = S.loopBound(n); i < u; i += L) {
-            FloatVector g = FloatVector.fromArray(S, gate, go + i);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i).mul(r);
-            if (weight != null) v = v.mul(FloatVector.fromArray(S, weight, wo + i));
-            v.mul(g.mul(sig(g))).intoArray(out, oo + i);
+        float[] e = NEG_EXP.get();
+        int u = S.loopBound(n);
+        for (int c = 0; c < u; c += e.length) {
+            int len = Math.min(e.length, u - c);
+            expLoop(-1f, gate, go + c, e, 0, len);   // silu(g) = g / (1 + exp(-g)), as sigmoidOrSilu
+            for (int j = 0; j < len; j += L) {
+                int i = c + j;
+                FloatVector g = FloatVector.fromArray(S, gate, go + i);
+                FloatVector sg = FloatVector.broadcast(S, 1f).div(FloatVector.fromArray(S, e, j).add(1f));
+                FloatVector v = FloatVector.fromArray(S, x, xo + i).mul(r);
+                if (weight != null) v = v.mul(FloatVector.fromArray(S, weight, wo + i));
+                v.mul(g.mul(sg)).intoArray(out, oo + i);
+            }
         }
-        for (; i < n; i++) {
+        for (int i = u; i < n; i++) {
             out[oo + i] = x[xo + i] * r * (weight == null ? 1f : weight[wo + i]) * Activations.silu(gate[go + i]);
         }
     }

@@ -136,30 +136,6 @@ public final class SelectiveScan {
         Checks.finite("A", A, true);
         Checks.finite("delta", delta, false);
 
-        float[] s = state.data(), aa = A.data();
-        int so = state.offset(), ao = A.offset();
-        for (int bi = 0; bi < b; bi++) {
-            int uo = u.offset() + bi * u.stride(0), dlo = delta.offset() + bi * delta.stride(0);
-            int bo = B.offset() + bi * B.stride(0), co = C.offset() + bi * C.stride(0);
-            int yo = y.offset() + bi * y.stride(0);
-            for (int ch = 0; ch < d; ch++) {
-                float dl = delta.data()[dlo + ch];
-                if (deltaBias != null) dl += deltaBias.data()[deltaBias.offset() + ch * deltaBias.stride(0)];
-                if (deltaSoftplus) dl = Activations.softplus(dl);
-                float uv = u.data()[uo + ch];
-                float du = dl * uv;
-                int sr = so + (bi * d + ch) * n, ar = ao + ch * n;
-                // decay, rank-1 update and read-out fused in one pass over N (N is small: 16 in Mamba-1)
-                float acc = 0f;
-                for (int k = 0; k < n; k++) {
-                    float v = (float) Math.exp(dl * aa[ar + k]) * s[sr + k] + du * B.data()[bo + k];
-                    s[sr + k] = v;
-                    acc += v * C.data()[co + k];
-                }
-                if (D != null) acc += D.data()[D.offset() + ch * D.stride(0)] * uv;
-                if (z != null) acc *= Activations.silu(z.data()[z.offset() + bi * z.stride(0) + ch]);
-                y.data()[yo + ch] = acc;
-            }
-        }
+        SelectiveScanStep.run(state, u, delta, A, B, C, D, z, deltaBias, deltaSoftplus, y);
     }
 }

@@ -107,6 +107,14 @@ class SelectiveScanTest {
         Tensor posA = in.a.copy();
         posA.set(1f, 2, 1);
         assertMessage("A", () -> SelectiveScan.step(state, u, dl, posA, b, c, in.d, z, in.bias, true, y));
+        for (float bad : new float[] {Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY}) {
+            Tensor badA = in.a.copy();
+            badA.set(bad, 3, 2);
+            assertMessage("A", () -> SelectiveScan.step(state, u, dl, badA, b, c, in.d, z, in.bias, true, y));
+        }
+        Tensor infDelta = dl.copy();
+        infDelta.set(Float.POSITIVE_INFINITY, 0, 3);
+        assertMessage("delta", () -> SelectiveScan.step(state, u, infDelta, in.a, b, c, in.d, z, in.bias, true, y));
         Tensor nanD = Tensor.of(new float[] {0f, Float.NaN, 0f, 0f}, 4);
         assertMessage("D", () -> SelectiveScan.step(state, u, dl, in.a, b, c, nanD, z, in.bias, true, y));
         assertMessage("delta_bias", () -> SelectiveScan.step(state, u, dl, in.a, b, c, in.d, z, Tensor.zeros(5), true, y));
