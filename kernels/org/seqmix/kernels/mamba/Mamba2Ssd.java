@@ -4,6 +4,7 @@ import org.seqmix.core.Parallel;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Activations;
+import org.seqmix.kernels.ChunkMatmul;
 import org.seqmix.kernels.Gemm;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
@@ -16,7 +17,8 @@ import org.seqmix.kernels.VectorizationProvider;
  * <p>Within a chunk of {@code chunkSize} tokens, with {@code c} the within-chunk cumulative sum of {@code a}:
  * {@code Y = (C Bᵀ ∘ L ∘ dt') X + diag(exp(c)) C S₀ᵀ} with {@code L[i,j] = exp(c_i - c_j)} for {@code j <= i}
  * (a difference of cumulative sums: never exp of a large positive number), and the state passed on is
- * {@code exp(c_last) S₀ + (X ∘ exp(c_last - c) dt')ᵀ B}. The matrix products go through {@link Gemm#sgemm};
+ * {@code exp(c_last) S₀ + (X ∘ exp(c_last - c) dt')ᵀ B}. The matrix products go through {@link ChunkMatmul}
+ * (unpacked: at chunk sizes packing operands for {@link Gemm#sgemm} cost as much as the products);
  * (batch or sequence) x group x block-of-heads items run in parallel, each walking its chunks in order,
  * sharing the chunk's {@code C Bᵀ} across its heads and doing {@code C S₀ᵀ} and the state update for all of its
  * heads in one GEMM each (the block's states are contiguous rows (head, p), its heads adjacent in y). The
@@ -96,16 +98,17 @@ public final class Mamba2Ssd {
             int bi = c.batch(s), t0 = c.start(s), t1 = c.end(s);
             Scratch sc = Scratch.take(Math.min(chunkSize, Math.max(t, 1)), p, n);
             try {
-                // the block's states, contiguous: rows (head, p) of N, so the block's heads share one GEMM per product
-                float[] states = sc.states;
-                int len = (h1 - h0) * p * n;
-                if (c.init != null) System.arraycopy(c.init, (s * h + h0) * p * n, states, 0, len);
-                else java.util.Arrays.fill(states, 0, len, 0f);
-                new Item(sc, c.xa, dtAll, c.ba, c.ca, ya, t, h, p, g, n, chunkSize, c.aa).run(bi, gg, h0, h1, t0, t1, states);
+                // the block's states transposed, [N, (head, p)]: C S₀ᵀ and the state update are then one product
+                // each for all of the block's heads, with row-major operands (the state tensor's rows are (head, p))
+                float[] st = sc.states;
+                int w = (h1 - h0) * p;
+                if (c.init != null) transpose(c.init, (s * h + h0) * p * n, w, n, st, 0);
+                else java.util.Arrays.fill(st, 0, w * n, 0f);
+                new Item(sc, c.xa, dtAll, c.ba, c.ca, ya, t, h, p, g, n, chunkSize, c.aa).run(bi, gg, h0, h1, t0, t1, st);
                 for (int hh = h0; hh < h1; hh++) {
                     skipAndGate(c.xa, c.za, ya, c.da, c.dPerChannel, bi, hh, t0, t1, t, h, p);
                 }
-                if (c.fin != null) System.arraycopy(states, 0, c.fin.data(), (s * h + h0) * p * n, len);
+                if (c.fin != null) transpose(st, 0, n, w, c.fin.data(), (s * h + h0) * p * n);
             } finally {
                 sc.busy = false;
             }
@@ -340,7 +343,7 @@ public final class Mamba2Ssd {
     private static final class Scratch {
         private static final ThreadLocal<Scratch> CACHE = new ThreadLocal<>();
         final int c, p, n;
-        final float[] dtp, cum, ex, cb, m, xw, states;
+        final float[] dtp, cum, ex, cb, m, xw, states, bt, sv, xh;
         boolean busy;
 
         private Scratch(int c, int p, int n) {
@@ -352,6 +355,9 @@ public final class Mamba2Ssd {
             m = new float[c * c];
             xw = new float[c * HEADS_PER_ITEM * p];
             states = new float[HEADS_PER_ITEM * p * n];
+            bt = new float[n * c];
+            sv = new float[HEADS_PER_ITEM * p];
+            xh = new float[c * p];
         }
 
         static Scratch take(int c, int p, int n) {
@@ -370,7 +376,7 @@ public final class Mamba2Ssd {
     private static final class Item {
         final float[] xa, dtAll, ba, ca, ya, aa;
         final int t, h, p, g, n, cs, stride;
-        final float[] dtp, cum, ex, cb, m, xw;
+        final float[] dtp, cum, ex, cb, m, xw, bt, sv, xh;
 
         Item(Scratch sc, float[] xa, float[] dtAll, float[] ba, float[] ca, float[] ya, int t, int h, int p, int g, int n, int cs,
              float[] aa) {
@@ -384,18 +390,26 @@ public final class Mamba2Ssd {
             cb = sc.cb;
             m = sc.m;
             xw = sc.xw;
+            bt = sc.bt;
+            sv = sc.sv;
+            xh = sc.xh;
         }
 
-        void run(int bi, int gg, int h0, int h1, int t0, int t1, float[] states) {
+        /** {@code st}: the block's states transposed, {@code [N, (head, p)]}, updated in place. */
+        void run(int bi, int gg, int h0, int h1, int t0, int t1, float[] st) {
             VectorOps ops = VectorizationProvider.ops();
-            int ldx = h * p, ldb = g * n, hb = h1 - h0, w = hb * p;
+            ChunkMatmul mm = ChunkMatmul.get();
+            int ldx = h * p, ldb = g * n, hb = h1 - h0, w = hb * p, lanes = ops.lanes();
             for (int c0 = t0; c0 < t1; c0 += cs) {
                 int lc = Math.min(cs, t1 - c0);
                 int bo = ((bi * t + c0) * g + gg) * n, yo = ((bi * t + c0) * h + h0) * p;
-                // C Bᵀ of the chunk, shared by the heads of the group
-                Gemm.sgemm(false, true, lc, lc, n, 1f, ca, bo, ldb, ba, bo, ldb, 0f, cb, 0, lc);
-                // Y_off = C S0ᵀ for all heads of the block at once: the heads of a token are adjacent in y
-                Gemm.sgemm(false, true, lc, w, n, 1f, ca, bo, ldb, states, 0, n, 0f, ya, yo, ldx);
+                // C Bᵀ of the chunk, shared by the heads of the group (Bᵀ copied once: the products take B row-major)
+                for (int j = 0; j < lc; j++) {
+                    for (int k = 0; k < n; k++) bt[k * lc + j] = ba[bo + j * ldb + k];
+                }
+                mm.mul(lc, lc, n, 1f, ca, bo, ldb, 1, bt, 0, lc, cb, 0, lc, false);
+                // Y_off = C S₀ᵀ for all heads of the block at once: the heads of a token are adjacent in y
+                mm.mul(lc, w, n, 1f, ca, bo, ldb, 1, st, 0, w, ya, yo, ldx, false);
                 for (int hh = h0; hh < h1; hh++) {
                     int k = hh - h0;
                     float a = aa[hh];
@@ -413,25 +427,33 @@ public final class Mamba2Ssd {
                     // M = C Bᵀ ∘ L ∘ dt' (lower triangular; exponents <= 0, one vector exp per row), then Y_diag = M X
                     // accumulated onto Y_off
                     for (int i = 0; i < lc; i++) {
-                        for (int j = 0; j <= i; j++) ex[j] = cum[co + i] - cum[co + j];
-                        ops.exp(ex, 0, ex, 0, i + 1);
+                        // exps over whole vectors (the entries past i are computed and dropped): a row's scalar
+                        // tail of Math.exp calls cost more than its vector part
+                        int len = Math.min(lc, (i + lanes) / lanes * lanes);
+                        for (int j = 0; j < len; j++) ex[j] = cum[co + i] - cum[co + j];
+                        ops.exp(ex, 0, ex, 0, len);
                         ops.mul(ex, 0, dtp, co, ex, 0, i + 1);
                         ops.mul(cb, i * lc, ex, 0, m, i * lc, i + 1);
                         java.util.Arrays.fill(m, i * lc + i + 1, (i + 1) * lc, 0f);
                     }
-                    Gemm.sgemm(false, false, lc, p, lc, 1f, m, 0, lc, xa, xo, ldx, 1f, ya, xo, ldx);
+                    // this head's X rows, contiguous: in place they are H·P floats apart (4 KiB at H = 16, P = 64),
+                    // the same L1 set for every row
+                    for (int j = 0; j < lc; j++) System.arraycopy(xa, xo + j * ldx, xh, j * p, p);
+                    mm.mul(lc, p, lc, 1f, m, 0, lc, 1, xh, 0, p, ya, xo, ldx, true);
                     // this head's part of the state update: S *= exp(cum_last); xw = X ∘ exp(cum_last - cum) dt'
                     float last = cum[co + lc - 1];
-                    ops.scale((float) Math.exp(last), states, k * p * n, p * n);
+                    java.util.Arrays.fill(sv, k * p, (k + 1) * p, (float) Math.exp(last));
                     for (int j = 0; j < lc; j++) ex[j] = last - cum[co + j];
                     ops.exp(ex, 0, ex, 0, lc);
                     for (int j = 0; j < lc; j++) {
-                        System.arraycopy(xa, xo + j * ldx, xw, j * w + k * p, p);
+                        System.arraycopy(xh, j * p, xw, j * w + k * p, p);
                         ops.scale(ex[j] * dtp[co + j], xw, j * w + k * p, p);
                     }
                 }
-                // S += xwᵀ B for all heads of the block at once (states rows are (head, p))
-                Gemm.sgemm(true, false, w, n, lc, 1f, xw, 0, w, ba, bo, ldb, 1f, states, 0, n);
+                // Sᵀ = Sᵀ ∘ exp(c_last) per head, then Sᵀ += Bᵀ xw for all heads of the block at once (the copied
+                // Bᵀ again: ChunkMatmul tiles need a's rows contiguous)
+                for (int r = 0; r < n; r++) ops.mul(st, r * w, sv, 0, st, r * w, w);
+                mm.mul(n, w, lc, 1f, bt, 0, lc, 1, xw, 0, w, st, 0, w, true);
             }
         }
     }
