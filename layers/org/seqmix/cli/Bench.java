@@ -26,7 +26,7 @@ public final class Bench {
               --form forward|chunk|recurrent|step   (default forward = what the public API runs: chunk for the
                       delta-rule, linear and mamba2 families, flash for attention; step = one decode token with the state or
                       KV cache already holding --T tokens)
-              --threads N (default: seqmix.threads or the CPU count)  --warmup N (default: 3+ calls and 2 s, at most 5000)
+              --threads N (default: seqmix.threads or the CPU count)  --warmup N (default: until timings settle, 2-20 s, at most 5000 calls)
               --reps N (10, step 100)  --json
             shape options and defaults per op:
               delta_rule gated_delta_rule kda gdn2   --B 1 --T 1024 --H 8 (q/k heads) --HV H (value heads)
@@ -83,11 +83,33 @@ public final class Bench {
      */
     record Timing(double medianMs, double minMs, long bytesPerOp, long bytesPerOpAllThreads) {}
 
+    /**
+     * Until the JIT has settled: at least 3 calls and 2 s, then until the fastest call has not improved by 2% for
+     * 10 calls and 1 s (a kernel called once per call, e.g. the softplus of a 30 ms prefill, can reach C2 only
+     * seconds in, and its C1 code runs vector ops as allocating Java); at most {@link BenchOptions#WARMUP_CAP}
+     * calls or 20 s.
+     */
+    static void autoWarmup(Runnable call) {
+        long t0 = System.nanoTime(), improved = t0, best = Long.MAX_VALUE;
+        for (int i = 0, since = 0; i < BenchOptions.WARMUP_CAP; i++) {
+            long s = System.nanoTime();
+            call.run();
+            long now = System.nanoTime(), d = now - s;
+            if (d < best * 0.98) {
+                best = d;
+                improved = now;
+                since = 0;
+            } else {
+                since++;
+            }
+            boolean settled = since >= 10 && now - improved >= 1_000_000_000L;
+            if ((i >= 2 && now - t0 >= 2_000_000_000L && settled) || now - t0 >= 20_000_000_000L) return;
+        }
+    }
+
     static Timing time(Runnable call, int warmup, int reps) {
         if (warmup == BenchOptions.AUTO_WARMUP) {
-            // until the JIT has compiled the kernel (interpreted Vector API code allocates and runs 100x slower)
-            long t0 = System.nanoTime();
-            for (int i = 0; i < BenchOptions.WARMUP_CAP && (i < 3 || System.nanoTime() - t0 < 2_000_000_000L); i++) call.run();
+            autoWarmup(call);
         } else {
             for (int i = 0; i < warmup; i++) call.run();
         }

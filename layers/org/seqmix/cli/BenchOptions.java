@@ -19,7 +19,7 @@ final class BenchOptions {
     final String op;
     final String form;
     final int threads;
-    /** Warm-up calls, or {@link #AUTO_WARMUP}: at least 3 calls and 2 s, at most {@link #WARMUP_CAP} calls. */
+    /** Warm-up calls, or {@link #AUTO_WARMUP}: until the timings settle (see Bench.autoWarmup), at most {@link #WARMUP_CAP} calls. */
     final int warmup;
     final int reps;
     final boolean json;
