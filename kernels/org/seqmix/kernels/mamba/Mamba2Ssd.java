@@ -21,7 +21,7 @@ import org.seqmix.kernels.VectorizationProvider;
  * (unpacked: at chunk sizes packing operands for {@link Gemm#sgemm} cost as much as the products);
  * (batch or sequence) x group x block-of-heads items run in parallel, each walking its chunks in order,
  * sharing the chunk's {@code C Bᵀ} across its heads and doing {@code C S₀ᵀ} and the state update for all of its
- * heads in one GEMM each (the block's states are contiguous rows (head, p), its heads adjacent in y). The
+ * heads in one product each (the block's states kept transposed, [N, (head, p)], its heads adjacent in y). The
  * blocking is fixed, so results do not depend on the thread count. {@link #recurrent} is the fused token-by-token
  * form and {@link #forward} picks the faster of the two for the shape.
  */
