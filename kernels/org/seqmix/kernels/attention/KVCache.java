@@ -130,6 +130,20 @@ public final class KVCache {
         }
     }
 
+    /**
+     * Forgets the tokens at positions {@code >= length} (rejected speculative tokens; a benchmark timing steps at a
+     * fixed context). A growing cache only: a ring has overwritten the slots older tokens would need.
+     */
+    public void truncate(int length) {
+        if (length < 0 || length > this.length) {
+            throw new IllegalArgumentException("length: expected 0 <= length <= " + this.length + " (tokens held), got " + length);
+        }
+        if (ring && length != this.length) {
+            throw new IllegalArgumentException("length: a sliding-window (ring) cache cannot drop tokens, holds " + this.length + ", got " + length);
+        }
+        this.length = length;
+    }
+
     /** The slot holding position p (which must be visible to some current query). */
     int slotOf(int p) {
         if (!ring) return p;

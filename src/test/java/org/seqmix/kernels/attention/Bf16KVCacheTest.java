@@ -1,7 +1,6 @@
 package org.seqmix.kernels.attention;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
 import org.seqmix.core.Rng;
@@ -41,5 +40,36 @@ class Bf16KVCacheTest {
         double eg = Tensor.relativeL2Error(Reference.decode(grow, x[0], x[1], x[2], 0.2f),
                 Attention.flash(x[0], x[1], x[2], 0.2f, AttentionMask.CAUSAL));
         assertTrue(eg < 1e-2, "bf16 growing " + eg);
+    }
+
+    @Test
+    void truncateForgetsTheLastTokensOfAGrowingCache() {
+        Tensor[] x = Reference.qkv(5, 1, 40, 4, 2, 32);
+        for (KVCache c : new KVCache[] {KVCache.growing(1, 4, 2, 32, 64, AttentionMask.CAUSAL),
+                KVCache.growingBf16(1, 4, 2, 32, 64, AttentionMask.CAUSAL)}) {
+            c.append(x[1].slice(1, 0, 30), x[2].slice(1, 0, 30));
+            Tensor q = x[0].select(1, 30).contiguous(), k = x[1].select(1, 30).contiguous(), v = x[2].select(1, 30).contiguous();
+            Tensor o1 = Tensor.zeros(1, 4, 32), o2 = Tensor.zeros(1, 4, 32);
+            Attention.decode(c, q, k, v, 0.2f, o1);
+            assertEquals(31, c.length());
+            c.truncate(30);
+            assertEquals(30, c.length());
+            // another token in its place: the step sees it and not the forgotten one
+            Tensor k2 = x[1].select(1, 35).contiguous(), v2 = x[2].select(1, 35).contiguous();
+            Attention.decode(c, q, k2, v2, 0.2f, o2);
+            assertFalse(java.util.Arrays.equals(o1.toArray(), o2.toArray()));
+            c.truncate(30);
+            Tensor o3 = Tensor.zeros(1, 4, 32);
+            Attention.decode(c, q, k, v, 0.2f, o3);
+            assertArrayEquals(o1.toArray(), o3.toArray(), "the same step again gives the same bits");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.truncate(32));
+            assertTrue(e.getMessage().startsWith("length: expected 0 <= length <= 31"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> c.truncate(-1));
+            assertEquals(31, c.length(), "a rejected truncate changes nothing");
+        }
+        KVCache ring = KVCache.sliding(1, 4, 2, 32, 8, 2);
+        ring.append(x[1].slice(1, 0, 12), x[2].slice(1, 0, 12));
+        assertThrows(IllegalArgumentException.class, () -> ring.truncate(11));
+        ring.truncate(12);
     }
 }
