@@ -15,6 +15,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.seqmix.core.Rng;
 import org.seqmix.core.Tensor;
+import org.seqmix.kernels.attention.KVCache;
+import org.seqmix.layers.AttentionCache;
 import org.seqmix.layers.MixerCache;
 import org.seqmix.layers.SequenceMixer;
 
@@ -83,6 +85,7 @@ public class LayerBench {
 
         SequenceMixer mixer;
         MixerCache cache;
+        KVCache rewind;
         Tensor token, y;
 
         @Setup(Level.Trial)
@@ -93,6 +96,9 @@ public class LayerBench {
             mixer.forward(l.input(context, 1), cache);
             token = l.input(1, 2).reshape(1, mixer.hiddenSize());
             y = Tensor.zeros(1, mixer.hiddenSize());
+            // a growing KV cache is cut back to the context after each step, so every step sees context + 1 keys;
+            // the block-sparse cache's block sums cannot be cut back: its context grows by one per step
+            if (cache instanceof AttentionCache a && !a.kv().isRing() && !l.layer.equals("BlockSparseAttention")) rewind = a.kv();
         }
     }
 
@@ -104,6 +110,7 @@ public class LayerBench {
     @Benchmark
     public Tensor decode(Decode s) {
         s.mixer.step(s.token, s.cache, s.y);
+        if (s.rewind != null) s.rewind.truncate(s.context);
         return s.y;
     }
 
