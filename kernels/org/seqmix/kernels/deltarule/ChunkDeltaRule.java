@@ -88,14 +88,20 @@ final class ChunkDeltaRule {
             boolean ch = p.channelGate && p.g != null;
             for (int t = 0; t < l; t++) {
                 int tok = tok0 + t, th = tok * hv + head, qk = (tok * p.h + qh) * kd, r = t * kd;
+                // vector ops, not scalar loops: these rows are gathered once per token and head (~20% of a call)
                 System.arraycopy(p.k, p.ko + qk, kc, r, kd);
-                float sc = p.scale;
-                for (int i = 0; i < kd; i++) qs[r + i] = sc * p.q[p.qo + qk + i];
+                System.arraycopy(p.q, p.qo + qk, qs, r, kd);
+                if (p.l2normPending) {
+                    // on the gathered rows, as Problem.l2normalize would on whole copies (same ops, same bits)
+                    ops.l2Normalize(kc, r, RecurrentDeltaRule.L2_EPS, kd);
+                    ops.l2Normalize(qs, r, RecurrentDeltaRule.L2_EPS, kd);
+                }
+                ops.scale(p.scale, qs, r, kd);
                 if (p.bk == null) {
-                    float bb = p.beta[p.betaO + th];
-                    for (int i = 0; i < kd; i++) ab[r + i] = bb * kc[r + i];
+                    System.arraycopy(kc, r, ab, r, kd);
+                    ops.scale(p.beta[p.betaO + th], ab, r, kd);
                 } else {
-                    for (int i = 0; i < kd; i++) ab[r + i] = p.bk[p.bkO + th * kd + i] * kc[r + i];
+                    ops.mul(p.bk, p.bkO + th * kd, kc, r, ab, r, kd);
                 }
                 if (ch) {
                     for (int i = 0; i < kd; i++) gk[r + i] = (t == 0 ? 0f : gk[r - kd + i]) + p.g[p.go + th * kd + i];
@@ -104,10 +110,10 @@ final class ChunkDeltaRule {
                 }
                 int vo = p.vo + th * vd, rr = t * vd;
                 if (p.bk == null) {
-                    float ww = p.beta[p.betaO + th];
-                    for (int j = 0; j < vd; j++) rv[rr + j] = ww * p.v[vo + j];
+                    System.arraycopy(p.v, vo, rv, rr, vd);
+                    ops.scale(p.beta[p.betaO + th], rv, rr, vd);
                 } else {
-                    for (int j = 0; j < vd; j++) rv[rr + j] = p.wv[p.wvO + th * vd + j] * p.v[vo + j];
+                    ops.mul(p.wv, p.wvO + th * vd, p.v, vo, rv, rr, vd);
                 }
             }
             if (ch) pairwiseChannel(l);
@@ -173,14 +179,16 @@ final class ChunkDeltaRule {
             transpose(kc, l, kd, khT);
             mm.mul(l, l, kd, 1f, ab, 0, kd, 1, khT, 0, c, m, 0, c, false);
             mm.mul(l, l, kd, 1f, qs, 0, kd, 1, khT, 0, c, pm, 0, c, false);
+            int lanes = ops.lanes();
             for (int t = 0; t < l; t++) {
                 int rt = t * c;
-                for (int j = 0; j <= t; j++) eg[j] = gs[t] - gs[j];
-                ops.exp(eg, 0, eg, 0, t + 1);
-                for (int j = 0; j < t; j++) {
-                    m[rt + j] *= eg[j];
-                    pm[rt + j] *= eg[j];
-                }
+                // exps over whole vectors (entries past t computed and dropped): a row's scalar Math.exp tail cost
+                // more than its vector part
+                int len = Math.min(l, (t + lanes) / lanes * lanes);
+                for (int j = 0; j < len; j++) eg[j] = gs[t] - gs[j];
+                ops.exp(eg, 0, eg, 0, len);
+                ops.mul(m, rt, eg, 0, m, rt, t);
+                ops.mul(pm, rt, eg, 0, pm, rt, t);
                 m[rt + t] = 0f;
                 pm[rt + t] *= eg[t];
                 java.util.Arrays.fill(m, rt + t + 1, rt + l, 0f);

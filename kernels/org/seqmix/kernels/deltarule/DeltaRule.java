@@ -51,7 +51,7 @@ public final class DeltaRule {
                                                       Tensor initialState, boolean outputFinalState, int[] cuSeqlens,
                                                       boolean useQkL2normInKernel, int chunkSize) {
         Shapes.positive("chunk_size", chunkSize);
-        Problem p = Problem.of(q, k, v, g, false, beta, null, null, scale, initialState, cuSeqlens, useQkL2normInKernel);
+        Problem p = Problem.of(q, k, v, g, false, beta, null, null, scale, initialState, cuSeqlens, useQkL2normInKernel, true);
         return ChunkDeltaRule.run(p, outputFinalState, chunkSize);
     }
 
@@ -69,7 +69,7 @@ public final class DeltaRule {
                                            boolean useQkL2normInKernel, int chunkSize) {
         Shapes.positive("chunk_size", chunkSize);
         Shapes.require(g != null, "g: expected shape [B, T, HV, K], got null");
-        Problem p = Problem.of(q, k, v, g, true, beta, null, null, scale, initialState, cuSeqlens, useQkL2normInKernel);
+        Problem p = Problem.of(q, k, v, g, true, beta, null, null, scale, initialState, cuSeqlens, useQkL2normInKernel, true);
         return ChunkDeltaRule.run(p, outputFinalState, chunkSize);
     }
 
@@ -91,7 +91,7 @@ public final class DeltaRule {
                                             boolean useQkL2normInKernel, int chunkSize) {
         Shapes.positive("chunk_size", chunkSize);
         requireGdn2(g, b, w);
-        Problem p = Problem.of(q, k, v, g, true, null, b, w, scale, initialState, cuSeqlens, useQkL2normInKernel);
+        Problem p = Problem.of(q, k, v, g, true, null, b, w, scale, initialState, cuSeqlens, useQkL2normInKernel, true);
         return ChunkDeltaRule.run(p, outputFinalState, chunkSize);
     }
 
