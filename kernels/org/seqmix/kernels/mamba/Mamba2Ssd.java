@@ -16,10 +16,9 @@ import org.seqmix.kernels.VectorizationProvider;
  * <p>Within a chunk of {@code chunkSize} tokens, with {@code c} the within-chunk cumulative sum of {@code a}:
  * {@code Y = (C Bᵀ ∘ L ∘ dt') X + diag(exp(c)) C S₀ᵀ} with {@code L[i,j] = exp(c_i - c_j)} for {@code j <= i}
  * (a difference of cumulative sums: never exp of a large positive number), and the state passed on is
- * {@code exp(c_last) S₀ + (X ∘ exp(c_last - c) dt')ᵀ B}. The matrix products go through {@link Gemm#sgemm};
- * (batch or sequence) x group x block-of-heads items run in parallel, each walking its chunks in order,
- * sharing the chunk's {@code C Bᵀ} across its heads and doing {@code C S₀ᵀ} and the state update for all of its
- * heads in one GEMM each (the block's states are contiguous rows (head, p), its heads adjacent in y). The
+ * {@code exp(c_last) S₀ + (X ∘ exp(c_last - c) dt')ᵀ B}. The matrix products are unpacked
+ * {@link ChunkMatmul#mulRows} on states kept transposed ({@link Item}); (batch or sequence) x group x block-of-heads
+ * items run in parallel, each walking its chunks in order and sharing the chunk's {@code C Bᵀ} across its heads. The
  * blocking is fixed, so results do not depend on the thread count. {@link #recurrent} is the fused token-by-token
  * form and {@link #forward} picks the faster of the two for the shape.
  */
@@ -50,15 +49,22 @@ public final class Mamba2Ssd {
 
     /**
      * Whether {@link #forward} runs the chunk form (measured, docs/mamba.md "Performance"): the fused recurrent form
-     * does {@code 4PN} flops per token and head on a state block of at most 32 KiB (L1) and wins for N <= 128 at
-     * every measured P (64 .. 256) and T; with N = 256 its column blocks narrow to 32 and the chunk form
-     * ({@code 4PN + 2QP} flops in GEMMs) wins from about 1024 tokens per sequence.
+     * does {@code 4PN} flops per token and head on a state block of at most 32 KiB (L1); with N = 256 its column
+     * blocks narrow to 32 and the chunk form wins from about 1024 tokens per sequence. For N <= 128 the recurrent
+     * form wins up to ~4096 tokens (a tie there at P = 64); with the unpacked chunk products the chunk form is
+     * 7-10% faster from 8192 tokens at P = 64 (larger P not re-measured: recurrent).
      */
     public static boolean prefersChunk(int tokensPerSeq, int P, int N, int chunkSize) {
-        return N > CHUNK_MIN_N && tokensPerSeq >= Math.max(chunkSize, CHUNK_MIN_TOKENS);
+        if (N > CHUNK_MIN_N) return tokensPerSeq >= Math.max(chunkSize, CHUNK_MIN_TOKENS);
+        return P <= LONG_CHUNK_MAX_P && tokensPerSeq >= Math.max(chunkSize, LONG_CHUNK_MIN_TOKENS);
     }
 
-    /** Largest d_state for which {@link #forward} always runs the recurrent form. */
+    /** Tokens per sequence from which {@link #forward} runs the chunk form when N <= {@link #CHUNK_MIN_N}. */
+    public static final int LONG_CHUNK_MIN_TOKENS = 8192;
+    /** Largest P for which the {@link #LONG_CHUNK_MIN_TOKENS} rule was measured. */
+    public static final int LONG_CHUNK_MAX_P = 64;
+
+    /** Largest d_state for which {@link #forward} runs the recurrent form up to {@link #LONG_CHUNK_MIN_TOKENS}. */
     public static final int CHUNK_MIN_N = 128;
     /** Tokens per sequence from which {@link #forward} runs the chunk form when N > {@link #CHUNK_MIN_N}. */
     public static final int CHUNK_MIN_TOKENS = 1024;

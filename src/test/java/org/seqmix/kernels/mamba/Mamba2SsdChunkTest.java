@@ -61,4 +61,12 @@ class Mamba2SsdChunkTest {
         assertEquals(Mamba2Ssd.chunkFlops(64, 16, 64, 1, 128, 64) + 2 * 2 * 128 * 25.0 + 16 * (4.0 * 5 * 64 * 128 + 2 * 64 * 25.0),
                 Mamba2Ssd.chunkFlops(69, 16, 64, 1, 128, 64));
     }
+
+    @Test
+    void forwardRunsTheChunkFormForLongSequencesOfSmallHeads() {
+        assertTrue(Mamba2Ssd.prefersChunk(8192, 64, 128, 64));
+        assertTrue(!Mamba2Ssd.prefersChunk(8191, 64, 128, 64), "recurrent below 8192 tokens at N <= 128");
+        assertTrue(!Mamba2Ssd.prefersChunk(1 << 16, 128, 128, 64), "P > 64 not measured: recurrent");
+        assertTrue(Mamba2Ssd.prefersChunk(1024, 64, 256, 64), "N > 128 unchanged");
+    }
 }
