@@ -269,4 +269,129 @@ final class PanamaChunkMatmul implements ChunkMatmul {
             c71.fma(va, FloatVector.fromArray(S, c, o7 + L)).intoArray(c, o7 + L);
         }
     }
+
+    /**
+     * Whole 4-vector column strips as 6 x 4, 4 x 4 and 1 x 4-vector tiles, each tile kind in its own method; the
+     * other columns through {@link #mul}. Per element the same fma chain as {@link #mul}: bit-identical.
+     */
+    @Override
+    public void mulRows(int m, int n, int k, float alpha, float[] a, int ao, int ars, float[] b, int bo, int ldb,
+                        float[] c, int co, int ldc, boolean accumulate) {
+        int n4 = n / (4 * L) * (4 * L);
+        for (int j = 0; j < n4; j += 4 * L) {
+            int i = 0;
+            for (; m - i >= 6; i += 6) tile6x4(k, alpha, a, ao + i * ars, ars, b, bo + j, ldb, c, co + i * ldc + j, ldc, accumulate);
+            for (; m - i >= 4; i += 4) tile4x4(k, alpha, a, ao + i * ars, ars, b, bo + j, ldb, c, co + i * ldc + j, ldc, accumulate);
+            for (; i < m; i++) tile1x4(k, alpha, a, ao + i * ars, ars, b, bo + j, ldb, c, co + i * ldc + j, ldc, accumulate);
+        }
+        if (n4 < n) narrow(m, n - n4, k, alpha, a, ao, ars, 1, b, bo + n4, ldb, c, co + n4, ldc, accumulate);
+    }
+
+    /** One 6 x 4-vector tile of {@link #mulRows} (its own method: see {@link ChunkMatmul#mulRows}). */
+    private static void tile6x4(int k, float alpha, float[] a, int ao, int ars, float[] b, int bo, int ldb,
+                             float[] c, int co, int ldc, boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector d00 = z, d01 = z, d02 = z, d03 = z, d10 = z, d11 = z, d12 = z, d13 = z, d20 = z, d21 = z, d22 = z, d23 = z, d30 = z, d31 = z, d32 = z, d33 = z, d40 = z, d41 = z, d42 = z, d43 = z, d50 = z, d51 = z, d52 = z, d53 = z;
+        for (int p = 0, bp = bo; p < k; p++, bp += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bp + 3 * L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ao + 0 * ars + p]);
+            d00 = a0.fma(b0, d00); d01 = a0.fma(b1, d01); d02 = a0.fma(b2, d02); d03 = a0.fma(b3, d03);
+            FloatVector a1 = FloatVector.broadcast(S, a[ao + 1 * ars + p]);
+            d10 = a1.fma(b0, d10); d11 = a1.fma(b1, d11); d12 = a1.fma(b2, d12); d13 = a1.fma(b3, d13);
+            FloatVector a2 = FloatVector.broadcast(S, a[ao + 2 * ars + p]);
+            d20 = a2.fma(b0, d20); d21 = a2.fma(b1, d21); d22 = a2.fma(b2, d22); d23 = a2.fma(b3, d23);
+            FloatVector a3 = FloatVector.broadcast(S, a[ao + 3 * ars + p]);
+            d30 = a3.fma(b0, d30); d31 = a3.fma(b1, d31); d32 = a3.fma(b2, d32); d33 = a3.fma(b3, d33);
+            FloatVector a4 = FloatVector.broadcast(S, a[ao + 4 * ars + p]);
+            d40 = a4.fma(b0, d40); d41 = a4.fma(b1, d41); d42 = a4.fma(b2, d42); d43 = a4.fma(b3, d43);
+            FloatVector a5 = FloatVector.broadcast(S, a[ao + 5 * ars + p]);
+            d50 = a5.fma(b0, d50); d51 = a5.fma(b1, d51); d52 = a5.fma(b2, d52); d53 = a5.fma(b3, d53);
+        }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        { int x = co + 0 * ldc + 0 * L; (accumulate ? d00.fma(va, FloatVector.fromArray(S, c, x)) : d00.mul(va)).intoArray(c, x); }
+        { int x = co + 0 * ldc + 1 * L; (accumulate ? d01.fma(va, FloatVector.fromArray(S, c, x)) : d01.mul(va)).intoArray(c, x); }
+        { int x = co + 0 * ldc + 2 * L; (accumulate ? d02.fma(va, FloatVector.fromArray(S, c, x)) : d02.mul(va)).intoArray(c, x); }
+        { int x = co + 0 * ldc + 3 * L; (accumulate ? d03.fma(va, FloatVector.fromArray(S, c, x)) : d03.mul(va)).intoArray(c, x); }
+        { int x = co + 1 * ldc + 0 * L; (accumulate ? d10.fma(va, FloatVector.fromArray(S, c, x)) : d10.mul(va)).intoArray(c, x); }
+        { int x = co + 1 * ldc + 1 * L; (accumulate ? d11.fma(va, FloatVector.fromArray(S, c, x)) : d11.mul(va)).intoArray(c, x); }
+        { int x = co + 1 * ldc + 2 * L; (accumulate ? d12.fma(va, FloatVector.fromArray(S, c, x)) : d12.mul(va)).intoArray(c, x); }
+        { int x = co + 1 * ldc + 3 * L; (accumulate ? d13.fma(va, FloatVector.fromArray(S, c, x)) : d13.mul(va)).intoArray(c, x); }
+        { int x = co + 2 * ldc + 0 * L; (accumulate ? d20.fma(va, FloatVector.fromArray(S, c, x)) : d20.mul(va)).intoArray(c, x); }
+        { int x = co + 2 * ldc + 1 * L; (accumulate ? d21.fma(va, FloatVector.fromArray(S, c, x)) : d21.mul(va)).intoArray(c, x); }
+        { int x = co + 2 * ldc + 2 * L; (accumulate ? d22.fma(va, FloatVector.fromArray(S, c, x)) : d22.mul(va)).intoArray(c, x); }
+        { int x = co + 2 * ldc + 3 * L; (accumulate ? d23.fma(va, FloatVector.fromArray(S, c, x)) : d23.mul(va)).intoArray(c, x); }
+        { int x = co + 3 * ldc + 0 * L; (accumulate ? d30.fma(va, FloatVector.fromArray(S, c, x)) : d30.mul(va)).intoArray(c, x); }
+        { int x = co + 3 * ldc + 1 * L; (accumulate ? d31.fma(va, FloatVector.fromArray(S, c, x)) : d31.mul(va)).intoArray(c, x); }
+        { int x = co + 3 * ldc + 2 * L; (accumulate ? d32.fma(va, FloatVector.fromArray(S, c, x)) : d32.mul(va)).intoArray(c, x); }
+        { int x = co + 3 * ldc + 3 * L; (accumulate ? d33.fma(va, FloatVector.fromArray(S, c, x)) : d33.mul(va)).intoArray(c, x); }
+        { int x = co + 4 * ldc + 0 * L; (accumulate ? d40.fma(va, FloatVector.fromArray(S, c, x)) : d40.mul(va)).intoArray(c, x); }
+        { int x = co + 4 * ldc + 1 * L; (accumulate ? d41.fma(va, FloatVector.fromArray(S, c, x)) : d41.mul(va)).intoArray(c, x); }
+        { int x = co + 4 * ldc + 2 * L; (accumulate ? d42.fma(va, FloatVector.fromArray(S, c, x)) : d42.mul(va)).intoArray(c, x); }
+        { int x = co + 4 * ldc + 3 * L; (accumulate ? d43.fma(va, FloatVector.fromArray(S, c, x)) : d43.mul(va)).intoArray(c, x); }
+        { int x = co + 5 * ldc + 0 * L; (accumulate ? d50.fma(va, FloatVector.fromArray(S, c, x)) : d50.mul(va)).intoArray(c, x); }
+        { int x = co + 5 * ldc + 1 * L; (accumulate ? d51.fma(va, FloatVector.fromArray(S, c, x)) : d51.mul(va)).intoArray(c, x); }
+        { int x = co + 5 * ldc + 2 * L; (accumulate ? d52.fma(va, FloatVector.fromArray(S, c, x)) : d52.mul(va)).intoArray(c, x); }
+        { int x = co + 5 * ldc + 3 * L; (accumulate ? d53.fma(va, FloatVector.fromArray(S, c, x)) : d53.mul(va)).intoArray(c, x); }
+    }
+
+    /** One 4 x 4-vector tile of {@link #mulRows} (its own method: see {@link ChunkMatmul#mulRows}). */
+    private static void tile4x4(int k, float alpha, float[] a, int ao, int ars, float[] b, int bo, int ldb,
+                             float[] c, int co, int ldc, boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector d00 = z, d01 = z, d02 = z, d03 = z, d10 = z, d11 = z, d12 = z, d13 = z, d20 = z, d21 = z, d22 = z, d23 = z, d30 = z, d31 = z, d32 = z, d33 = z;
+        for (int p = 0, bp = bo; p < k; p++, bp += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bp + 3 * L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ao + 0 * ars + p]);
+            d00 = a0.fma(b0, d00); d01 = a0.fma(b1, d01); d02 = a0.fma(b2, d02); d03 = a0.fma(b3, d03);
+            FloatVector a1 = FloatVector.broadcast(S, a[ao + 1 * ars + p]);
+            d10 = a1.fma(b0, d10); d11 = a1.fma(b1, d11); d12 = a1.fma(b2, d12); d13 = a1.fma(b3, d13);
+            FloatVector a2 = FloatVector.broadcast(S, a[ao + 2 * ars + p]);
+            d20 = a2.fma(b0, d20); d21 = a2.fma(b1, d21); d22 = a2.fma(b2, d22); d23 = a2.fma(b3, d23);
+            FloatVector a3 = FloatVector.broadcast(S, a[ao + 3 * ars + p]);
+            d30 = a3.fma(b0, d30); d31 = a3.fma(b1, d31); d32 = a3.fma(b2, d32); d33 = a3.fma(b3, d33);
+        }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        { int x = co + 0 * ldc + 0 * L; (accumulate ? d00.fma(va, FloatVector.fromArray(S, c, x)) : d00.mul(va)).intoArray(c, x); }
+        { int x = co + 0 * ldc + 1 * L; (accumulate ? d01.fma(va, FloatVector.fromArray(S, c, x)) : d01.mul(va)).intoArray(c, x); }
+        { int x = co + 0 * ldc + 2 * L; (accumulate ? d02.fma(va, FloatVector.fromArray(S, c, x)) : d02.mul(va)).intoArray(c, x); }
+        { int x = co + 0 * ldc + 3 * L; (accumulate ? d03.fma(va, FloatVector.fromArray(S, c, x)) : d03.mul(va)).intoArray(c, x); }
+        { int x = co + 1 * ldc + 0 * L; (accumulate ? d10.fma(va, FloatVector.fromArray(S, c, x)) : d10.mul(va)).intoArray(c, x); }
+        { int x = co + 1 * ldc + 1 * L; (accumulate ? d11.fma(va, FloatVector.fromArray(S, c, x)) : d11.mul(va)).intoArray(c, x); }
+        { int x = co + 1 * ldc + 2 * L; (accumulate ? d12.fma(va, FloatVector.fromArray(S, c, x)) : d12.mul(va)).intoArray(c, x); }
+        { int x = co + 1 * ldc + 3 * L; (accumulate ? d13.fma(va, FloatVector.fromArray(S, c, x)) : d13.mul(va)).intoArray(c, x); }
+        { int x = co + 2 * ldc + 0 * L; (accumulate ? d20.fma(va, FloatVector.fromArray(S, c, x)) : d20.mul(va)).intoArray(c, x); }
+        { int x = co + 2 * ldc + 1 * L; (accumulate ? d21.fma(va, FloatVector.fromArray(S, c, x)) : d21.mul(va)).intoArray(c, x); }
+        { int x = co + 2 * ldc + 2 * L; (accumulate ? d22.fma(va, FloatVector.fromArray(S, c, x)) : d22.mul(va)).intoArray(c, x); }
+        { int x = co + 2 * ldc + 3 * L; (accumulate ? d23.fma(va, FloatVector.fromArray(S, c, x)) : d23.mul(va)).intoArray(c, x); }
+        { int x = co + 3 * ldc + 0 * L; (accumulate ? d30.fma(va, FloatVector.fromArray(S, c, x)) : d30.mul(va)).intoArray(c, x); }
+        { int x = co + 3 * ldc + 1 * L; (accumulate ? d31.fma(va, FloatVector.fromArray(S, c, x)) : d31.mul(va)).intoArray(c, x); }
+        { int x = co + 3 * ldc + 2 * L; (accumulate ? d32.fma(va, FloatVector.fromArray(S, c, x)) : d32.mul(va)).intoArray(c, x); }
+        { int x = co + 3 * ldc + 3 * L; (accumulate ? d33.fma(va, FloatVector.fromArray(S, c, x)) : d33.mul(va)).intoArray(c, x); }
+    }
+
+    /** One 1 x 4-vector tile of {@link #mulRows} (its own method: see {@link ChunkMatmul#mulRows}). */
+    private static void tile1x4(int k, float alpha, float[] a, int ao, int ars, float[] b, int bo, int ldb,
+                             float[] c, int co, int ldc, boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector d00 = z, d01 = z, d02 = z, d03 = z;
+        for (int p = 0, bp = bo; p < k; p++, bp += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bp + 3 * L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ao + 0 * ars + p]);
+            d00 = a0.fma(b0, d00); d01 = a0.fma(b1, d01); d02 = a0.fma(b2, d02); d03 = a0.fma(b3, d03);
+        }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        { int x = co + 0 * ldc + 0 * L; (accumulate ? d00.fma(va, FloatVector.fromArray(S, c, x)) : d00.mul(va)).intoArray(c, x); }
+        { int x = co + 0 * ldc + 1 * L; (accumulate ? d01.fma(va, FloatVector.fromArray(S, c, x)) : d01.mul(va)).intoArray(c, x); }
+        { int x = co + 0 * ldc + 2 * L; (accumulate ? d02.fma(va, FloatVector.fromArray(S, c, x)) : d02.mul(va)).intoArray(c, x); }
+        { int x = co + 0 * ldc + 3 * L; (accumulate ? d03.fma(va, FloatVector.fromArray(S, c, x)) : d03.mul(va)).intoArray(c, x); }
+    }
 }

@@ -11,13 +11,11 @@ import org.seqmix.kernels.mamba.SelectiveStateUpdate;
  * mamba2 (the SSD scan, no D skip and no z gate: ggml's SSM_SCAN semantics) and selective_scan (Mamba-1, with D
  * and z as in the layer). Time steps go through softplus with no bias. {@code forward} of mamba2 is the chunk form
  * ({@code mamba_chunk_scan_combined}); its recurrent form feeds {@code selective_state_update} token by token.
- * Flops per token: mamba2 chunk {@code H(4PN + 2QP) + G·ceil(H/G/8)·2QN}, recurrent / step {@code 5HPN};
+ * Flops: mamba2 chunk {@link Mamba2Ssd#chunkFlops} (the products as they run, blocks above the diagonal skipped:
+ * per token about {@code H(4PN + 2Q'P) + G·ceil(H/G/8)·2Q'N} with {@code Q' = 40} at Q = 64), recurrent / step {@code 5HPN};
  * selective_scan {@code 6DN} (exps not counted).
  */
 final class BenchMamba {
-    /** Heads sharing one chunk's C Bᵀ in Mamba2Ssd (its HEADS_PER_ITEM). */
-    private static final int SSD_HEADS_PER_ITEM = 8;
-
     private BenchMamba() {}
 
     static BenchCase build(BenchOptions o) {
@@ -48,10 +46,8 @@ final class BenchMamba {
             return new BenchCase(() -> Mamba2Ssd.recurrent(x, dt, a, bb, cc, null, null, null, true, null, true, null),
                     5.0 * h * p * n * b * t, "recurrent", f);
         }
-        int ce = Math.min(c, t);
-        double perToken = h * (4.0 * p * n + 2.0 * ce * p) + g * Math.ceil((double) (h / g) / SSD_HEADS_PER_ITEM) * 2.0 * ce * n;
         return new BenchCase(() -> Mamba2Ssd.chunkScanCombined(x, dt, a, bb, cc, c, null, null, null, true, null, true, null),
-                perToken * b * t, "chunk", f);
+                b * Mamba2Ssd.chunkFlops(t, h, p, g, n, c), "chunk", f);
     }
 
     private static BenchCase selectiveScan(BenchOptions o) {

@@ -5,7 +5,6 @@ import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.ChunkMatmul;
-import org.seqmix.kernels.Gemm;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 
@@ -17,11 +16,9 @@ import org.seqmix.kernels.VectorizationProvider;
  * <p>Within a chunk of {@code chunkSize} tokens, with {@code c} the within-chunk cumulative sum of {@code a}:
  * {@code Y = (C Bᵀ ∘ L ∘ dt') X + diag(exp(c)) C S₀ᵀ} with {@code L[i,j] = exp(c_i - c_j)} for {@code j <= i}
  * (a difference of cumulative sums: never exp of a large positive number), and the state passed on is
- * {@code exp(c_last) S₀ + (X ∘ exp(c_last - c) dt')ᵀ B}. The matrix products go through {@link ChunkMatmul}
- * (unpacked: at chunk sizes packing operands for {@link Gemm#sgemm} cost as much as the products);
- * (batch or sequence) x group x block-of-heads items run in parallel, each walking its chunks in order,
- * sharing the chunk's {@code C Bᵀ} across its heads and doing {@code C S₀ᵀ} and the state update for all of its
- * heads in one product each (the block's states kept transposed, [N, (head, p)], its heads adjacent in y). The
+ * {@code exp(c_last) S₀ + (X ∘ exp(c_last - c) dt')ᵀ B}. The matrix products are unpacked
+ * {@link ChunkMatmul#mulRows} on states kept transposed ({@link Item}); (batch or sequence) x group x block-of-heads
+ * items run in parallel, each walking its chunks in order and sharing the chunk's {@code C Bᵀ} across its heads. The
  * blocking is fixed, so results do not depend on the thread count. {@link #recurrent} is the fused token-by-token
  * form and {@link #forward} picks the faster of the two for the shape.
  */
@@ -52,15 +49,22 @@ public final class Mamba2Ssd {
 
     /**
      * Whether {@link #forward} runs the chunk form (measured, docs/mamba.md "Performance"): the fused recurrent form
-     * does {@code 4PN} flops per token and head on a state block of at most 32 KiB (L1) and wins for N <= 128 at
-     * every measured P (64 .. 256) and T; with N = 256 its column blocks narrow to 32 and the chunk form
-     * ({@code 4PN + 2QP} flops in GEMMs) wins from about 1024 tokens per sequence.
+     * does {@code 4PN} flops per token and head on a state block of at most 32 KiB (L1); with N = 256 its column
+     * blocks narrow to 32 and the chunk form wins from about 1024 tokens per sequence. For N <= 128 the recurrent
+     * form wins up to ~4096 tokens (a tie there at P = 64); with the unpacked chunk products the chunk form is
+     * 7-10% faster from 8192 tokens at P = 64 (larger P not re-measured: recurrent).
      */
     public static boolean prefersChunk(int tokensPerSeq, int P, int N, int chunkSize) {
-        return N > CHUNK_MIN_N && tokensPerSeq >= Math.max(chunkSize, CHUNK_MIN_TOKENS);
+        if (N > CHUNK_MIN_N) return tokensPerSeq >= Math.max(chunkSize, CHUNK_MIN_TOKENS);
+        return P <= LONG_CHUNK_MAX_P && tokensPerSeq >= Math.max(chunkSize, LONG_CHUNK_MIN_TOKENS);
     }
 
-    /** Largest d_state for which {@link #forward} always runs the recurrent form. */
+    /** Tokens per sequence from which {@link #forward} runs the chunk form when N <= {@link #CHUNK_MIN_N}. */
+    public static final int LONG_CHUNK_MIN_TOKENS = 8192;
+    /** Largest P for which the {@link #LONG_CHUNK_MIN_TOKENS} rule was measured. */
+    public static final int LONG_CHUNK_MAX_P = 64;
+
+    /** Largest d_state for which {@link #forward} runs the recurrent form up to {@link #LONG_CHUNK_MIN_TOKENS}. */
     public static final int CHUNK_MIN_N = 128;
     /** Tokens per sequence from which {@link #forward} runs the chunk form when N > {@link #CHUNK_MIN_N}. */
     public static final int CHUNK_MIN_TOKENS = 1024;
@@ -98,17 +102,20 @@ public final class Mamba2Ssd {
             int bi = c.batch(s), t0 = c.start(s), t1 = c.end(s);
             Scratch sc = Scratch.take(Math.min(chunkSize, Math.max(t, 1)), p, n);
             try {
-                // the block's states transposed, [N, (head, p)]: C S₀ᵀ and the state update are then one product
-                // each for all of the block's heads, with row-major operands (the state tensor's rows are (head, p))
                 float[] st = sc.states;
-                int w = (h1 - h0) * p;
-                if (c.init != null) transpose(c.init, (s * h + h0) * p * n, w, n, st, 0);
-                else java.util.Arrays.fill(st, 0, w * n, 0f);
+                // Sᵀ [N, P] of each head from its [P, N] state
+                if (c.init != null) {
+                    for (int k = 0; k < h1 - h0; k++) transpose(c.init, (s * h + h0 + k) * p * n, p, n, st, k * p * n);
+                } else {
+                    java.util.Arrays.fill(st, 0, (h1 - h0) * p * n, 0f);
+                }
                 new Item(sc, c.xa, dtAll, c.ba, c.ca, ya, t, h, p, g, n, chunkSize, c.aa).run(bi, gg, h0, h1, t0, t1, st);
                 for (int hh = h0; hh < h1; hh++) {
                     skipAndGate(c.xa, c.za, ya, c.da, c.dPerChannel, bi, hh, t0, t1, t, h, p);
                 }
-                if (c.fin != null) transpose(st, 0, n, w, c.fin.data(), (s * h + h0) * p * n);
+                if (c.fin != null) {
+                    for (int k = 0; k < h1 - h0; k++) transpose(st, k * p * n, n, p, c.fin.data(), (s * h + h0 + k) * p * n);
+                }
             } finally {
                 sc.busy = false;
             }
@@ -343,21 +350,19 @@ public final class Mamba2Ssd {
     private static final class Scratch {
         private static final ThreadLocal<Scratch> CACHE = new ThreadLocal<>();
         final int c, p, n;
-        final float[] dtp, cum, ex, cb, m, xw, states, bt, sv, xh;
+        final float[] dtp, cum, ex, bt, cb, m, xw, states;
         boolean busy;
 
         private Scratch(int c, int p, int n) {
             this.c = c; this.p = p; this.n = n;
-            dtp = new float[HEADS_PER_ITEM * c];
-            cum = new float[HEADS_PER_ITEM * c];
+            dtp = new float[c];
+            cum = new float[c];
             ex = new float[c];
-            cb = new float[c * c];
-            m = new float[c * c];
-            xw = new float[c * HEADS_PER_ITEM * p];
-            states = new float[HEADS_PER_ITEM * p * n];
             bt = new float[n * c];
-            sv = new float[HEADS_PER_ITEM * p];
-            xh = new float[c * p];
+            cb = new float[c * c];
+            m = new float[ROW_BLOCK * c];
+            xw = new float[c * p];
+            states = new float[HEADS_PER_ITEM * p * n];
         }
 
         static Scratch take(int c, int p, int n) {
@@ -372,88 +377,117 @@ public final class Mamba2Ssd {
         }
     }
 
-    /** One (sequence, group, block of heads) walked chunk by chunk, on a thread's {@link Scratch}. */
+    /**
+     * Rows of a chunk per block of the masked products {@code C Bᵀ} and {@code M X}: a block of rows [i0, i1) only
+     * needs columns (tokens) below i1, so the blocks above the diagonal are never computed.
+     */
+    static final int ROW_BLOCK = 16;
+
+    /**
+     * Flops of {@link #chunkScanCombined}'s products for one sequence of {@code t} tokens, as they run: per chunk of
+     * {@code lc} tokens and block of heads, C Bᵀ on the row blocks' lower columns ({@code 2N Σ rows·i1}), then per
+     * head C S₀ᵀ ({@code 2 lc PN}), the masked M X ({@code 2P Σ rows·i1}) and the state update ({@code 2 lc PN}).
+     */
+    public static double chunkFlops(int t, int h, int p, int g, int n, int chunkSize) {
+        int blocks = g * ((h / g + HEADS_PER_ITEM - 1) / HEADS_PER_ITEM);
+        double f = 0;
+        for (int c0 = 0; c0 < t; c0 += chunkSize) {
+            int lc = Math.min(chunkSize, t - c0);
+            double tri = 0;
+            for (int i0 = 0; i0 < lc; i0 += ROW_BLOCK) {
+                int i1 = Math.min(i0 + ROW_BLOCK, lc);
+                tri += (double) (i1 - i0) * i1;
+            }
+            f += blocks * 2.0 * n * tri + h * (4.0 * lc * p * n + 2.0 * p * tri);
+        }
+        return f;
+    }
+
+    /**
+     * One (sequence, group, block of heads) walked chunk by chunk, on a thread's {@link Scratch}. Each head's state is
+     * kept transposed, {@code Sᵀ [N, P]}, so every product is an unpacked {@link ChunkMatmul} with a row-major left
+     * operand read in place and a right operand small enough to stay in L1 over the whole product:
+     * {@code C Bᵀ = C · Bᵀ} (Bᵀ of the chunk transposed once, shared by the group's heads and their state updates),
+     * then per head {@code Y_off = C · Sᵀ}, {@code Y += M · X} (X read in place) and {@code Sᵀ += Bᵀ · (X ∘ w)}.
+     */
     private static final class Item {
+        final ChunkMatmul mm = ChunkMatmul.get();
         final float[] xa, dtAll, ba, ca, ya, aa;
-        final int t, h, p, g, n, cs, stride;
-        final float[] dtp, cum, ex, cb, m, xw, bt, sv, xh;
+        final int t, h, p, g, n, cs;
+        final float[] dtp, cum, ex, bt, cb, m, xw;
 
         Item(Scratch sc, float[] xa, float[] dtAll, float[] ba, float[] ca, float[] ya, int t, int h, int p, int g, int n, int cs,
              float[] aa) {
             this.xa = xa; this.dtAll = dtAll; this.ba = ba; this.ca = ca; this.ya = ya;
             this.t = t; this.h = h; this.p = p; this.g = g; this.n = n; this.cs = cs;
             this.aa = aa;
-            stride = sc.c;
             dtp = sc.dtp;
             cum = sc.cum;
             ex = sc.ex;
+            bt = sc.bt;
             cb = sc.cb;
             m = sc.m;
             xw = sc.xw;
-            bt = sc.bt;
-            sv = sc.sv;
-            xh = sc.xh;
         }
 
-        /** {@code st}: the block's states transposed, {@code [N, (head, p)]}, updated in place. */
+        /** Walks the chunks of tokens [t0, t1); {@code st} holds the heads' {@code Sᵀ [N, P]}, updated in place. */
         void run(int bi, int gg, int h0, int h1, int t0, int t1, float[] st) {
             VectorOps ops = VectorizationProvider.ops();
-            ChunkMatmul mm = ChunkMatmul.get();
-            int ldx = h * p, ldb = g * n, hb = h1 - h0, w = hb * p, lanes = ops.lanes();
+            int ldx = h * p, ldb = g * n;
             for (int c0 = t0; c0 < t1; c0 += cs) {
                 int lc = Math.min(cs, t1 - c0);
                 int bo = ((bi * t + c0) * g + gg) * n, yo = ((bi * t + c0) * h + h0) * p;
-                // C Bᵀ of the chunk, shared by the heads of the group (Bᵀ copied once: the products take B row-major)
+                // Bᵀ [N, lc] of the chunk
                 for (int j = 0; j < lc; j++) {
-                    for (int k = 0; k < n; k++) bt[k * lc + j] = ba[bo + j * ldb + k];
+                    for (int k = 0, src = bo + j * ldb; k < n; k++) bt[k * lc + j] = ba[src + k];
                 }
-                mm.mul(lc, lc, n, 1f, ca, bo, ldb, 1, bt, 0, lc, cb, 0, lc, false);
-                // Y_off = C S₀ᵀ for all heads of the block at once: the heads of a token are adjacent in y
-                mm.mul(lc, w, n, 1f, ca, bo, ldb, 1, st, 0, w, ya, yo, ldx, false);
+                // C Bᵀ [lc, lc], shared by the heads: row block [i0, i1) only on columns below i1
+                for (int i0 = 0; i0 < lc; i0 += ROW_BLOCK) {
+                    int i1 = Math.min(i0 + ROW_BLOCK, lc);
+                    mm.mulRows(i1 - i0, i1, n, 1f, ca, bo + i0 * ldb, ldb, bt, 0, lc, cb, i0 * lc, lc, false);
+                }
                 for (int hh = h0; hh < h1; hh++) {
-                    int k = hh - h0;
-                    float a = aa[hh];
-                    float run = 0f;
+                    int so = (hh - h0) * p * n, xo = yo + (hh - h0) * p;
+                    float a = aa[hh], run = 0f;
                     for (int i = 0; i < lc; i++) {
                         float d = dtAll[(bi * t + c0 + i) * h + hh];
-                        dtp[k * stride + i] = d;
+                        dtp[i] = d;
                         run += d * a;
-                        cum[k * stride + i] = run;
+                        cum[i] = run;
                     }
-                    int xo = yo + k * p, co = k * stride;
-                    // Y_off rows of this head scaled by exp(cum): the decay since the chunk start
-                    ops.exp(cum, co, ex, 0, lc);
+                    // Y_off = C S0ᵀ, rows scaled by exp(cum): the decay since the chunk start
+                    mm.mulRows(lc, p, n, 1f, ca, bo, ldb, st, so, p, ya, xo, ldx, false);
+                    ops.exp(cum, 0, ex, 0, lc);
                     for (int i = 0; i < lc; i++) ops.scale(ex[i], ya, xo + i * ldx, p);
-                    // M = C Bᵀ ∘ L ∘ dt' (lower triangular; exponents <= 0, one vector exp per row), then Y_diag = M X
-                    // accumulated onto Y_off
-                    for (int i = 0; i < lc; i++) {
-                        // exps over whole vectors (the entries past i are computed and dropped): a row's scalar
-                        // tail of Math.exp calls cost more than its vector part
-                        int len = Math.min(lc, (i + lanes) / lanes * lanes);
-                        for (int j = 0; j < len; j++) ex[j] = cum[co + i] - cum[co + j];
-                        ops.exp(ex, 0, ex, 0, len);
-                        ops.mul(ex, 0, dtp, co, ex, 0, i + 1);
-                        ops.mul(cb, i * lc, ex, 0, m, i * lc, i + 1);
-                        java.util.Arrays.fill(m, i * lc + i + 1, (i + 1) * lc, 0f);
+                    // per row block: M = C Bᵀ ∘ L ∘ dt' on columns below i1 (exponents <= 0; -inf above the diagonal,
+                    // one exp per block), then Y += M X with X read in place
+                    for (int i0 = 0; i0 < lc; i0 += ROW_BLOCK) {
+                        int i1 = Math.min(i0 + ROW_BLOCK, lc);
+                        for (int i = i0; i < i1; i++) {
+                            int r = (i - i0) * i1;
+                            float ci = cum[i];
+                            for (int j = 0; j <= i; j++) m[r + j] = ci - cum[j];
+                            for (int j = i + 1; j < i1; j++) m[r + j] = Float.NEGATIVE_INFINITY;
+                        }
+                        ops.exp(m, 0, m, 0, (i1 - i0) * i1);
+                        for (int i = i0; i < i1; i++) {
+                            int r = (i - i0) * i1, cr = i * lc;
+                            for (int j = 0; j <= i; j++) m[r + j] *= cb[cr + j] * dtp[j];
+                            for (int j = i + 1; j < i1; j++) m[r + j] = 0f;   // no 0 · inf from C Bᵀ above the diagonal
+                        }
+                        mm.mulRows(i1 - i0, p, i1, 1f, m, 0, i1, xa, xo, ldx, ya, xo + i0 * ldx, ldx, true);
                     }
-                    // this head's X rows, contiguous: in place they are H·P floats apart (4 KiB at H = 16, P = 64),
-                    // the same L1 set for every row
-                    for (int j = 0; j < lc; j++) System.arraycopy(xa, xo + j * ldx, xh, j * p, p);
-                    mm.mul(lc, p, lc, 1f, m, 0, lc, 1, xh, 0, p, ya, xo, ldx, true);
-                    // this head's part of the state update: S *= exp(cum_last); xw = X ∘ exp(cum_last - cum) dt'
-                    float last = cum[co + lc - 1];
-                    java.util.Arrays.fill(sv, k * p, (k + 1) * p, (float) Math.exp(last));
-                    for (int j = 0; j < lc; j++) ex[j] = last - cum[co + j];
+                    // state update: Sᵀ = exp(cum_last) Sᵀ + Bᵀ (X ∘ exp(cum_last - cum) dt')
+                    float last = cum[lc - 1];
+                    for (int j = 0; j < lc; j++) ex[j] = last - cum[j];
                     ops.exp(ex, 0, ex, 0, lc);
                     for (int j = 0; j < lc; j++) {
-                        System.arraycopy(xh, j * p, xw, j * w + k * p, p);
-                        ops.scale(ex[j] * dtp[co + j], xw, j * w + k * p, p);
+                        float f = ex[j] * dtp[j];
+                        for (int q = 0, src = xo + j * ldx, dst = j * p; q < p; q++) xw[dst + q] = xa[src + q] * f;
                     }
+                    ops.scale((float) Math.exp(last), st, so, p * n);
+                    mm.mulRows(n, p, lc, 1f, bt, 0, lc, xw, 0, p, st, so, p, true);
                 }
-                // Sᵀ = Sᵀ ∘ exp(c_last) per head, then Sᵀ += Bᵀ xw for all heads of the block at once (the copied
-                // Bᵀ again: ChunkMatmul tiles need a's rows contiguous)
-                for (int r = 0; r < n; r++) ops.mul(st, r * w, sv, 0, st, r * w, w);
-                mm.mul(n, w, lc, 1f, bt, 0, lc, 1, xw, 0, w, st, 0, w, true);
             }
         }
     }
