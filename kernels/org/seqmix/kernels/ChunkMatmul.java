@@ -41,15 +41,4 @@ public interface ChunkMatmul {
 
         private Holder() {}
     }
-
-    /**
-     * {@link #mul} for a with unit-stride rows ({@code aps = 1}), bit-identical to it. The Panama implementation
-     * keeps each register tile in its own small method: {@code mul}'s single 6 x 4-vector body fails C1's register
-     * allocation, and when C2 is busy at warm-up it can be left running as tier-2 code with boxed vectors for good
-     * (seen in the Mamba-2 chunk form: 50x slower, GBs allocated per call).
-     */
-    default void mulRows(int m, int n, int k, float alpha, float[] a, int ao, int ars, float[] b, int bo, int ldb,
-                         float[] c, int co, int ldc, boolean accumulate) {
-        mul(m, n, k, alpha, a, ao, ars, 1, b, bo, ldb, c, co, ldc, accumulate);
-    }
 }

@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Panama {@link ChunkMatmul}. When a's rows are contiguous (aps = 1), whole strips of 4 vectors of columns run as
- * 6 x 4-vector tiles (24 accumulators; {@link #rowMajor}); the other columns, and a with any other stride, run as
+ * 6 x 4-vector tiles (24 accumulators; {@link #rows}); the other columns, and a with any other stride, run as
  * tiles of 8 rows x 2 vectors or 8 x 1 vector (the 16-wide sub-blocks of GLA), b read in place row by row. What no
  * tile covers goes through the scalar loop. Every element is the same fma chain as {@link ScalarChunkMatmul}, so
  * results are bit-identical to it. Loaded by name only when jdk.incubator.vector is present.
@@ -21,145 +21,8 @@ final class PanamaChunkMatmul implements ChunkMatmul {
     @Override
     public void mul(int m, int n, int k, float alpha, float[] a, int ao, int ars, int aps, float[] b, int bo, int ldb,
                     float[] c, int co, int ldc, boolean accumulate) {
-        int n4 = aps == 1 ? n / (4 * L) * (4 * L) : 0;
-        if (n4 > 0) rowMajor(m, n4, k, alpha, a, ao, ars, b, bo, ldb, c, co, ldc, accumulate);
-        if (n4 < n) narrow(m, n - n4, k, alpha, a, ao, ars, aps, b, bo + n4, ldb, c, co + n4, ldc, accumulate);
-    }
-
-    /**
-     * Columns [0, n) with n a multiple of 4 vectors and unit-stride rows of a: 6 x 4-vector tiles (24 accumulators,
-     * 4 b loads and 6 a broadcasts per 24 fmas) while at least 10 or exactly 6 rows remain, then 4 x 4-vector
-     * tiles, then single rows. At 64 x 128 x 128 this is ~10% faster than 8 x 2-vector tiles (gated delta rule chunk).
-     */
-    private static void rowMajor(int m, int n, int k, float alpha, float[] a, int ao, int ars, float[] b, int bo, int ldb,
-                                 float[] c, int co, int ldc, boolean accumulate) {
-        int nv = n / (4 * L) * (4 * L);   // only whole 4-vector strips here; the caller does the rest
-        FloatVector va = FloatVector.broadcast(S, alpha);
-        int i = 0;
-        // 6 x 4-vector tiles (24 accumulators) while at least 10 or exactly 6 rows remain, so 4-row tiles take the rest
-        for (; m - i >= 10 || m - i == 6; i += 6) {
-            for (int j = 0; j < nv; j += 4 * L) {
-                FloatVector z = FloatVector.zero(S);
-                FloatVector d00 = z, d01 = z, d02 = z, d03 = z, d10 = z, d11 = z, d12 = z, d13 = z, d20 = z, d21 = z, d22 = z, d23 = z, d30 = z, d31 = z, d32 = z, d33 = z, d40 = z, d41 = z, d42 = z, d43 = z, d50 = z, d51 = z, d52 = z, d53 = z;
-                for (int p = 0, ar = ao + i * ars, bp = bo + j; p < k; p++, bp += ldb) {
-                    FloatVector b0 = FloatVector.fromArray(S, b, bp + 0 * L);
-                    FloatVector b1 = FloatVector.fromArray(S, b, bp + 1 * L);
-                    FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * L);
-                    FloatVector b3 = FloatVector.fromArray(S, b, bp + 3 * L);
-                    FloatVector a0 = FloatVector.broadcast(S, a[ar + 0 * ars + p]);
-                    d00 = a0.fma(b0, d00);
-                    d01 = a0.fma(b1, d01);
-                    d02 = a0.fma(b2, d02);
-                    d03 = a0.fma(b3, d03);
-                    FloatVector a1 = FloatVector.broadcast(S, a[ar + 1 * ars + p]);
-                    d10 = a1.fma(b0, d10);
-                    d11 = a1.fma(b1, d11);
-                    d12 = a1.fma(b2, d12);
-                    d13 = a1.fma(b3, d13);
-                    FloatVector a2 = FloatVector.broadcast(S, a[ar + 2 * ars + p]);
-                    d20 = a2.fma(b0, d20);
-                    d21 = a2.fma(b1, d21);
-                    d22 = a2.fma(b2, d22);
-                    d23 = a2.fma(b3, d23);
-                    FloatVector a3 = FloatVector.broadcast(S, a[ar + 3 * ars + p]);
-                    d30 = a3.fma(b0, d30);
-                    d31 = a3.fma(b1, d31);
-                    d32 = a3.fma(b2, d32);
-                    d33 = a3.fma(b3, d33);
-                    FloatVector a4 = FloatVector.broadcast(S, a[ar + 4 * ars + p]);
-                    d40 = a4.fma(b0, d40);
-                    d41 = a4.fma(b1, d41);
-                    d42 = a4.fma(b2, d42);
-                    d43 = a4.fma(b3, d43);
-                    FloatVector a5 = FloatVector.broadcast(S, a[ar + 5 * ars + p]);
-                    d50 = a5.fma(b0, d50);
-                    d51 = a5.fma(b1, d51);
-                    d52 = a5.fma(b2, d52);
-                    d53 = a5.fma(b3, d53);
-                }
-                { int x = co + (i + 0) * ldc + j + 0 * L; (accumulate ? d00.fma(va, FloatVector.fromArray(S, c, x)) : d00.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 0) * ldc + j + 1 * L; (accumulate ? d01.fma(va, FloatVector.fromArray(S, c, x)) : d01.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 0) * ldc + j + 2 * L; (accumulate ? d02.fma(va, FloatVector.fromArray(S, c, x)) : d02.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 0) * ldc + j + 3 * L; (accumulate ? d03.fma(va, FloatVector.fromArray(S, c, x)) : d03.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 1) * ldc + j + 0 * L; (accumulate ? d10.fma(va, FloatVector.fromArray(S, c, x)) : d10.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 1) * ldc + j + 1 * L; (accumulate ? d11.fma(va, FloatVector.fromArray(S, c, x)) : d11.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 1) * ldc + j + 2 * L; (accumulate ? d12.fma(va, FloatVector.fromArray(S, c, x)) : d12.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 1) * ldc + j + 3 * L; (accumulate ? d13.fma(va, FloatVector.fromArray(S, c, x)) : d13.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 2) * ldc + j + 0 * L; (accumulate ? d20.fma(va, FloatVector.fromArray(S, c, x)) : d20.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 2) * ldc + j + 1 * L; (accumulate ? d21.fma(va, FloatVector.fromArray(S, c, x)) : d21.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 2) * ldc + j + 2 * L; (accumulate ? d22.fma(va, FloatVector.fromArray(S, c, x)) : d22.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 2) * ldc + j + 3 * L; (accumulate ? d23.fma(va, FloatVector.fromArray(S, c, x)) : d23.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 3) * ldc + j + 0 * L; (accumulate ? d30.fma(va, FloatVector.fromArray(S, c, x)) : d30.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 3) * ldc + j + 1 * L; (accumulate ? d31.fma(va, FloatVector.fromArray(S, c, x)) : d31.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 3) * ldc + j + 2 * L; (accumulate ? d32.fma(va, FloatVector.fromArray(S, c, x)) : d32.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 3) * ldc + j + 3 * L; (accumulate ? d33.fma(va, FloatVector.fromArray(S, c, x)) : d33.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 4) * ldc + j + 0 * L; (accumulate ? d40.fma(va, FloatVector.fromArray(S, c, x)) : d40.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 4) * ldc + j + 1 * L; (accumulate ? d41.fma(va, FloatVector.fromArray(S, c, x)) : d41.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 4) * ldc + j + 2 * L; (accumulate ? d42.fma(va, FloatVector.fromArray(S, c, x)) : d42.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 4) * ldc + j + 3 * L; (accumulate ? d43.fma(va, FloatVector.fromArray(S, c, x)) : d43.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 5) * ldc + j + 0 * L; (accumulate ? d50.fma(va, FloatVector.fromArray(S, c, x)) : d50.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 5) * ldc + j + 1 * L; (accumulate ? d51.fma(va, FloatVector.fromArray(S, c, x)) : d51.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 5) * ldc + j + 2 * L; (accumulate ? d52.fma(va, FloatVector.fromArray(S, c, x)) : d52.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 5) * ldc + j + 3 * L; (accumulate ? d53.fma(va, FloatVector.fromArray(S, c, x)) : d53.mul(va)).intoArray(c, x); }
-            }
-        }
-        for (; i + 4 <= m; i += 4) {
-            for (int j = 0; j < nv; j += 4 * L) {
-                FloatVector z = FloatVector.zero(S);
-                FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z, c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
-                for (int p = 0, ar = ao + i * ars, bp = bo + j; p < k; p++, bp += ldb) {
-                    FloatVector b0 = FloatVector.fromArray(S, b, bp + 0 * L);
-                    FloatVector b1 = FloatVector.fromArray(S, b, bp + 1 * L);
-                    FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * L);
-                    FloatVector b3 = FloatVector.fromArray(S, b, bp + 3 * L);
-                    FloatVector a0 = FloatVector.broadcast(S, a[ar + 0 * ars + p]);
-                    c00 = a0.fma(b0, c00);
-                    c01 = a0.fma(b1, c01);
-                    c02 = a0.fma(b2, c02);
-                    c03 = a0.fma(b3, c03);
-                    FloatVector a1 = FloatVector.broadcast(S, a[ar + 1 * ars + p]);
-                    c10 = a1.fma(b0, c10);
-                    c11 = a1.fma(b1, c11);
-                    c12 = a1.fma(b2, c12);
-                    c13 = a1.fma(b3, c13);
-                    FloatVector a2 = FloatVector.broadcast(S, a[ar + 2 * ars + p]);
-                    c20 = a2.fma(b0, c20);
-                    c21 = a2.fma(b1, c21);
-                    c22 = a2.fma(b2, c22);
-                    c23 = a2.fma(b3, c23);
-                    FloatVector a3 = FloatVector.broadcast(S, a[ar + 3 * ars + p]);
-                    c30 = a3.fma(b0, c30);
-                    c31 = a3.fma(b1, c31);
-                    c32 = a3.fma(b2, c32);
-                    c33 = a3.fma(b3, c33);
-                }
-                { int x = co + (i + 0) * ldc + j + 0 * L; (accumulate ? c00.fma(va, FloatVector.fromArray(S, c, x)) : c00.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 0) * ldc + j + 1 * L; (accumulate ? c01.fma(va, FloatVector.fromArray(S, c, x)) : c01.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 0) * ldc + j + 2 * L; (accumulate ? c02.fma(va, FloatVector.fromArray(S, c, x)) : c02.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 0) * ldc + j + 3 * L; (accumulate ? c03.fma(va, FloatVector.fromArray(S, c, x)) : c03.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 1) * ldc + j + 0 * L; (accumulate ? c10.fma(va, FloatVector.fromArray(S, c, x)) : c10.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 1) * ldc + j + 1 * L; (accumulate ? c11.fma(va, FloatVector.fromArray(S, c, x)) : c11.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 1) * ldc + j + 2 * L; (accumulate ? c12.fma(va, FloatVector.fromArray(S, c, x)) : c12.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 1) * ldc + j + 3 * L; (accumulate ? c13.fma(va, FloatVector.fromArray(S, c, x)) : c13.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 2) * ldc + j + 0 * L; (accumulate ? c20.fma(va, FloatVector.fromArray(S, c, x)) : c20.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 2) * ldc + j + 1 * L; (accumulate ? c21.fma(va, FloatVector.fromArray(S, c, x)) : c21.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 2) * ldc + j + 2 * L; (accumulate ? c22.fma(va, FloatVector.fromArray(S, c, x)) : c22.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 2) * ldc + j + 3 * L; (accumulate ? c23.fma(va, FloatVector.fromArray(S, c, x)) : c23.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 3) * ldc + j + 0 * L; (accumulate ? c30.fma(va, FloatVector.fromArray(S, c, x)) : c30.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 3) * ldc + j + 1 * L; (accumulate ? c31.fma(va, FloatVector.fromArray(S, c, x)) : c31.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 3) * ldc + j + 2 * L; (accumulate ? c32.fma(va, FloatVector.fromArray(S, c, x)) : c32.mul(va)).intoArray(c, x); }
-                { int x = co + (i + 3) * ldc + j + 3 * L; (accumulate ? c33.fma(va, FloatVector.fromArray(S, c, x)) : c33.mul(va)).intoArray(c, x); }
-            }
-        }
-        for (; i < m; i++) {
-            for (int j = 0; j < nv; j += L) {
-                FloatVector c0 = FloatVector.zero(S);
-                for (int p = 0, ar = ao + i * ars, bp = bo + j; p < k; p++, bp += ldb) {
-                    c0 = FloatVector.broadcast(S, a[ar + p]).fma(FloatVector.fromArray(S, b, bp), c0);
-                }
-                { int x = co + i * ldc + j; (accumulate ? c0.fma(va, FloatVector.fromArray(S, c, x)) : c0.mul(va)).intoArray(c, x); }
-            }
-        }
+        if (aps == 1) rows(m, n, k, alpha, a, ao, ars, b, bo, ldb, c, co, ldc, accumulate);
+        else narrow(m, n, k, alpha, a, ao, ars, aps, b, bo, ldb, c, co, ldc, accumulate);
     }
 
     /** Any strides, and the columns left of whole 4-vector strips: 8 x 2-vector and 8 x 1-vector tiles, scalar rest. */
@@ -271,23 +134,25 @@ final class PanamaChunkMatmul implements ChunkMatmul {
     }
 
     /**
-     * Whole 4-vector column strips as 6 x 4, 4 x 4 and 1 x 4-vector tiles, each tile kind in its own method; the
-     * other columns through {@link #mul}. Per element the same fma chain as {@link #mul}: bit-identical.
+     * Unit-stride rows of a: whole 4-vector column strips as 6 x 4-vector tiles (24 accumulators, 4 b loads and 6
+     * a broadcasts per 24 fmas) while at least 10 or exactly 6 rows remain, then 4 x 4, then 1 x 4-vector tiles,
+     * each tile kind in its own small method: one body with all of them failed C1's register allocation, and a
+     * method left at tier 2 while C2 was busy ran its vectors boxed for good (Mamba-2 chunk: 50x slower). The
+     * other columns go through {@link #narrow}.
      */
-    @Override
-    public void mulRows(int m, int n, int k, float alpha, float[] a, int ao, int ars, float[] b, int bo, int ldb,
-                        float[] c, int co, int ldc, boolean accumulate) {
+    private static void rows(int m, int n, int k, float alpha, float[] a, int ao, int ars, float[] b, int bo, int ldb,
+                             float[] c, int co, int ldc, boolean accumulate) {
         int n4 = n / (4 * L) * (4 * L);
         for (int j = 0; j < n4; j += 4 * L) {
             int i = 0;
-            for (; m - i >= 6; i += 6) tile6x4(k, alpha, a, ao + i * ars, ars, b, bo + j, ldb, c, co + i * ldc + j, ldc, accumulate);
+            for (; m - i >= 10 || m - i == 6; i += 6) tile6x4(k, alpha, a, ao + i * ars, ars, b, bo + j, ldb, c, co + i * ldc + j, ldc, accumulate);
             for (; m - i >= 4; i += 4) tile4x4(k, alpha, a, ao + i * ars, ars, b, bo + j, ldb, c, co + i * ldc + j, ldc, accumulate);
             for (; i < m; i++) tile1x4(k, alpha, a, ao + i * ars, ars, b, bo + j, ldb, c, co + i * ldc + j, ldc, accumulate);
         }
         if (n4 < n) narrow(m, n - n4, k, alpha, a, ao, ars, 1, b, bo + n4, ldb, c, co + n4, ldc, accumulate);
     }
 
-    /** One 6 x 4-vector tile of {@link #mulRows} (its own method: see {@link ChunkMatmul#mulRows}). */
+    /** One 6 x 4-vector tile of {@link #rows} (its own method). */
     private static void tile6x4(int k, float alpha, float[] a, int ao, int ars, float[] b, int bo, int ldb,
                              float[] c, int co, int ldc, boolean accumulate) {
         FloatVector z = FloatVector.zero(S);
@@ -337,7 +202,7 @@ final class PanamaChunkMatmul implements ChunkMatmul {
         { int x = co + 5 * ldc + 3 * L; (accumulate ? d53.fma(va, FloatVector.fromArray(S, c, x)) : d53.mul(va)).intoArray(c, x); }
     }
 
-    /** One 4 x 4-vector tile of {@link #mulRows} (its own method: see {@link ChunkMatmul#mulRows}). */
+    /** One 4 x 4-vector tile of {@link #rows} (its own method). */
     private static void tile4x4(int k, float alpha, float[] a, int ao, int ars, float[] b, int bo, int ldb,
                              float[] c, int co, int ldc, boolean accumulate) {
         FloatVector z = FloatVector.zero(S);
@@ -375,7 +240,7 @@ final class PanamaChunkMatmul implements ChunkMatmul {
         { int x = co + 3 * ldc + 3 * L; (accumulate ? d33.fma(va, FloatVector.fromArray(S, c, x)) : d33.mul(va)).intoArray(c, x); }
     }
 
-    /** One 1 x 4-vector tile of {@link #mulRows} (its own method: see {@link ChunkMatmul#mulRows}). */
+    /** One 1 x 4-vector tile of {@link #rows} (its own method). */
     private static void tile1x4(int k, float alpha, float[] a, int ao, int ars, float[] b, int bo, int ldb,
                              float[] c, int co, int ldc, boolean accumulate) {
         FloatVector z = FloatVector.zero(S);

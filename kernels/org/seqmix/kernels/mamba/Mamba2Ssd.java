@@ -17,7 +17,7 @@ import org.seqmix.kernels.VectorizationProvider;
  * {@code Y = (C Bᵀ ∘ L ∘ dt') X + diag(exp(c)) C S₀ᵀ} with {@code L[i,j] = exp(c_i - c_j)} for {@code j <= i}
  * (a difference of cumulative sums: never exp of a large positive number), and the state passed on is
  * {@code exp(c_last) S₀ + (X ∘ exp(c_last - c) dt')ᵀ B}. The matrix products are unpacked
- * {@link ChunkMatmul#mulRows} on states kept transposed ({@link Item}); (batch or sequence) x group x block-of-heads
+ * {@link ChunkMatmul#mul} on states kept transposed ({@link Item}); (batch or sequence) x group x block-of-heads
  * items run in parallel, each walking its chunks in order and sharing the chunk's {@code C Bᵀ} across its heads. The
  * blocking is fixed, so results do not depend on the thread count. {@link #recurrent} is the fused token-by-token
  * form and {@link #forward} picks the faster of the two for the shape.
@@ -444,7 +444,7 @@ public final class Mamba2Ssd {
                 // C Bᵀ [lc, lc], shared by the heads: row block [i0, i1) only on columns below i1
                 for (int i0 = 0; i0 < lc; i0 += ROW_BLOCK) {
                     int i1 = Math.min(i0 + ROW_BLOCK, lc);
-                    mm.mulRows(i1 - i0, i1, n, 1f, ca, bo + i0 * ldb, ldb, bt, 0, lc, cb, i0 * lc, lc, false);
+                    mm.mul(i1 - i0, i1, n, 1f, ca, bo + i0 * ldb, ldb, 1, bt, 0, lc, cb, i0 * lc, lc, false);
                 }
                 for (int hh = h0; hh < h1; hh++) {
                     int so = (hh - h0) * p * n, xo = yo + (hh - h0) * p;
@@ -456,7 +456,7 @@ public final class Mamba2Ssd {
                         cum[i] = run;
                     }
                     // Y_off = C S0ᵀ, rows scaled by exp(cum): the decay since the chunk start
-                    mm.mulRows(lc, p, n, 1f, ca, bo, ldb, st, so, p, ya, xo, ldx, false);
+                    mm.mul(lc, p, n, 1f, ca, bo, ldb, 1, st, so, p, ya, xo, ldx, false);
                     ops.exp(cum, 0, ex, 0, lc);
                     for (int i = 0; i < lc; i++) ops.scale(ex[i], ya, xo + i * ldx, p);
                     // per row block: M = C Bᵀ ∘ L ∘ dt' on columns below i1 (exponents <= 0; -inf above the diagonal,
@@ -475,7 +475,7 @@ public final class Mamba2Ssd {
                             for (int j = 0; j <= i; j++) m[r + j] *= cb[cr + j] * dtp[j];
                             for (int j = i + 1; j < i1; j++) m[r + j] = 0f;   // no 0 · inf from C Bᵀ above the diagonal
                         }
-                        mm.mulRows(i1 - i0, p, i1, 1f, m, 0, i1, xa, xo, ldx, ya, xo + i0 * ldx, ldx, true);
+                        mm.mul(i1 - i0, p, i1, 1f, m, 0, i1, 1, xa, xo, ldx, ya, xo + i0 * ldx, ldx, true);
                     }
                     // state update: Sᵀ = exp(cum_last) Sᵀ + Bᵀ (X ∘ exp(cum_last - cum) dt')
                     float last = cum[lc - 1];
@@ -486,7 +486,7 @@ public final class Mamba2Ssd {
                         for (int q = 0, src = xo + j * ldx, dst = j * p; q < p; q++) xw[dst + q] = xa[src + q] * f;
                     }
                     ops.scale((float) Math.exp(last), st, so, p * n);
-                    mm.mulRows(n, p, lc, 1f, bt, 0, lc, xw, 0, p, st, so, p, true);
+                    mm.mul(n, p, lc, 1f, bt, 0, lc, 1, xw, 0, p, st, so, p, true);
                 }
             }
         }
