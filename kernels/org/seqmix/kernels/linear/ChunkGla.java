@@ -61,7 +61,7 @@ final class ChunkGla {
         GlaProblem p;
         boolean busy;
         final int C, K, V;
-        final float[] S, z, Q, Kc, KcT, Vc, O, A, b, tmp, Qr, Kr;
+        final float[] S, z, Q, Kc, KcT, Vc, A, b, tmp, Qr, Kr;
         final VectorOps ops = VectorizationProvider.ops();
         final ChunkMatmul mm = ChunkMatmul.get();
 
@@ -91,7 +91,6 @@ final class ChunkGla {
             Kc = new float[C * K];
             KcT = new float[K * C];
             Vc = key ? new float[C * V] : null;
-            O = key ? new float[C * V] : null;
             A = new float[C * C];
             b = new float[key ? C * K : C];
             tmp = new float[Math.max(K, C)];
@@ -108,8 +107,7 @@ final class ChunkGla {
                 int L = Math.min(C, end - c0);
                 if (p.gate == GlaProblem.Gate.KEY) {
                     gather(bi, h, c0, L);
-                    chunkKey(L);
-                    for (int i = 0; i < L; i++) System.arraycopy(O, i * V, o.data(), p.row(bi, c0 + i, h) * V, V);
+                    chunkKey(L, o.data(), p.row(bi, c0, h) * V, p.H * V);
                 } else {
                     gatherScalar(bi, h, c0, L);
                     chunkScalar(L, p.row(bi, c0, h), o.data());
@@ -128,8 +126,9 @@ final class ChunkGla {
                 ops.scale(p.scale, Q, i * K, K);
                 System.arraycopy(p.k, p.ko + r * K, Kc, i * K, K);
                 System.arraycopy(p.v, p.vo + r * V, Vc, i * V, V);
-                System.arraycopy(p.g, p.go + r * K, b, i * K, K);
-                if (i > 0) ops.add(b, (i - 1) * K, b, i * K, b, i * K, K);
+                // the running sum reads g in place (a copy then an add in place stalled on store forwarding)
+                if (i > 0) ops.add(b, (i - 1) * K, p.g, p.go + r * K, b, i * K, K);
+                else System.arraycopy(p.g, p.go + r * K, b, 0, K);
             }
         }
 
@@ -217,14 +216,14 @@ final class ChunkGla {
             mm.mul(K, V, L, 1f, KcT, 0, C, 1, p.v, vo, ldv, S, 0, V, true);
         }
 
-        /** Per-key decay (GLA). */
-        void chunkKey(int L) {
+        /** Per-key decay (GLA); o rows written in place at {@code oo}, {@code ldo} apart. */
+        void chunkKey(int L, float[] od, int oo, int ldo) {
             // inter: O = (Q ∘ exp(b)) S
             for (int i = 0; i < L; i++) {
                 ops.exp(b, i * K, tmp, 0, K);
                 ops.mul(Q, i * K, tmp, 0, Kr, i * K, K);
             }
-            mm.mul(L, V, K, 1f, Kr, 0, K, 1, S, 0, V, O, 0, V, false);
+            mm.mul(L, V, K, 1f, Kr, 0, K, 1, S, 0, V, od, oo, ldo, false);
             // intra, by query sub-blocks [r0, r1) referenced at row r0. Keys before r0 always go through the product
             // (both factors <= 1); keys inside the sub-block too when its decay span is small enough that the key
             // factor exp(b_r0 - b_j) >= 1 cannot overflow nor the query factor fall to subnormals, else pairwise
@@ -263,7 +262,7 @@ final class ChunkGla {
                     for (int j = i + 1; j < L; j++) A[i * C + j] = 0f;
                 }
             }
-            mm.mul(L, V, L, 1f, A, 0, C, 1, Vc, 0, V, O, 0, V, true);
+            mm.mul(L, V, L, 1f, A, 0, C, 1, Vc, 0, V, od, oo, ldo, true);
             // state: S = diag(exp(b_last)) S + (K ∘ exp(b_last - b_j))ᵀ V
             int lo = (L - 1) * K;
             ops.exp(b, lo, tmp, 0, K);
@@ -285,7 +284,9 @@ final class ChunkGla {
 
         /** tmp = exp(x - y) over K channels. */
         void expDiff(float[] x, int xo, float[] y, int yo) {
-            for (int kk = 0; kk < K; kk++) tmp[kk] = x[xo + kk] - y[yo + kk];
+            // x - y as fma(y, -1, x): exactly the difference, vectorised
+            System.arraycopy(y, yo, tmp, 0, K);
+            ops.scaleAdd(-1f, tmp, 0, x, xo, K);
             ops.exp(tmp, 0, tmp, 0, K);
         }
 
