@@ -61,7 +61,7 @@ final class ChunkGla {
         GlaProblem p;
         boolean busy;
         final int C, K, V;
-        final float[] S, z, Q, Kc, KcT, Vc, A, b, tmp, Qr, Kr;
+        final float[] S, z, Q, Kc, KcT, Vc, A, b, tmp, Qr, Kr, Qi, er;
         final VectorOps ops = VectorizationProvider.ops();
         final ChunkMatmul mm = ChunkMatmul.get();
 
@@ -96,6 +96,8 @@ final class ChunkGla {
             tmp = new float[Math.max(K, C)];
             Qr = key ? new float[SUB * K] : null;
             Kr = key ? new float[C * K] : null;
+            Qi = key ? new float[C * K] : null;
+            er = key ? new float[K] : null;
         }
 
         void run(int n, int h, Tensor o, Tensor fin, Tensor zs) {
@@ -218,12 +220,12 @@ final class ChunkGla {
 
         /** Per-key decay (GLA); o rows written in place at {@code oo}, {@code ldo} apart. */
         void chunkKey(int L, float[] od, int oo, int ldo) {
-            // inter: O = (Q ∘ exp(b)) S
-            for (int i = 0; i < L; i++) {
-                ops.exp(b, i * K, tmp, 0, K);
-                ops.mul(Q, i * K, tmp, 0, Kr, i * K, K);
-            }
-            mm.mul(L, V, K, 1f, Kr, 0, K, 1, S, 0, V, od, oo, ldo, false);
+            // when no decay in the chunk reaches e^-80, exp(b_i) = exp(b_i - b_r0) exp(b_r0) and
+            // exp(b_last - b_j) = exp(b_last - b_ref) exp(b_ref - b_j) reuse the sub-blocks' factors (half the exps;
+            // every factor <= e^80 either way, no subnormal products), else every exponential is taken directly
+            float lowest = 0f;
+            for (int kk = 0; kk < K; kk++) lowest = Math.min(lowest, b[(L - 1) * K + kk]);
+            boolean reuse = lowest >= -80f;
             // intra, by query sub-blocks [r0, r1) referenced at row r0. Keys before r0 always go through the product
             // (both factors <= 1); keys inside the sub-block too when its decay span is small enough that the key
             // factor exp(b_r0 - b_j) >= 1 cannot overflow nor the query factor fall to subnormals, else pairwise
@@ -235,11 +237,16 @@ final class ChunkGla {
                 int r1 = Math.min(L, r0 + SUB);
                 boolean factored = span(r0, r1 - 1) <= MAX_SPAN;
                 int cols = factored ? r1 : r0;
-                if (cols > 0) {
+                if (cols > 0 || reuse) {
+                    if (reuse) ops.exp(b, r0 * K, er, 0, K);
                     for (int i = r0; i < r1; i++) {
                         expDiff(b, i * K, b, r0 * K);
                         ops.mul(Q, i * K, tmp, 0, Qr, (i - r0) * K, K);
+                        // inter query row Q ∘ exp(b_i) = (Q ∘ exp(b_i - b_r0)) ∘ exp(b_r0)
+                        if (reuse) ops.mul(Qr, (i - r0) * K, er, 0, Qi, i * K, K);
                     }
+                }
+                if (cols > 0) {
                     if (have > 0 && ref != r0) {
                         expDiff(b, r0 * K, b, ref * K);
                         for (int kk = 0; kk < K; kk++) ops.scale(tmp[kk], KcT, kk * C, have);
@@ -262,16 +269,30 @@ final class ChunkGla {
                     for (int j = i + 1; j < L; j++) A[i * C + j] = 0f;
                 }
             }
+            // inter: O = (Q ∘ exp(b)) S, then the intra part added
+            if (!reuse) {
+                for (int i = 0; i < L; i++) {
+                    ops.exp(b, i * K, tmp, 0, K);
+                    ops.mul(Q, i * K, tmp, 0, Qi, i * K, K);
+                }
+            }
+            mm.mul(L, V, K, 1f, Qi, 0, K, 1, S, 0, V, od, oo, ldo, false);
             mm.mul(L, V, L, 1f, A, 0, C, 1, Vc, 0, V, od, oo, ldo, true);
             // state: S = diag(exp(b_last)) S + (K ∘ exp(b_last - b_j))ᵀ V
             int lo = (L - 1) * K;
             ops.exp(b, lo, tmp, 0, K);
             for (int kk = 0; kk < K; kk++) ops.scale(tmp[kk], S, kk * V, V);
-            for (int j = 0; j < L; j++) {
-                expDiff(b, lo, b, j * K);
-                ops.mul(Kc, j * K, tmp, 0, Kc, j * K, K);
+            if (reuse && have == L) {
+                // KcT already holds every key times exp(b_ref - b_j): one more factor exp(b_last - b_ref) per channel
+                expDiff(b, lo, b, ref * K);
+                for (int kk = 0; kk < K; kk++) ops.scale(tmp[kk], KcT, kk * C, L);
+            } else {
+                for (int j = 0; j < L; j++) {
+                    expDiff(b, lo, b, j * K);
+                    ops.mul(Kc, j * K, tmp, 0, Kc, j * K, K);
+                }
+                transpose(Kc, L, KcT);
             }
-            transpose(Kc, L, KcT);
             mm.mul(K, V, L, 1f, KcT, 0, C, 1, Vc, 0, V, S, 0, V, true);
         }
 

@@ -60,6 +60,22 @@ class ChunkGlaTest {
     }
 
     @Test
+    void keyGateFactorReuseAndItsFallbacks() {
+        // chunk decays above e^-80 reuse the sub-block factors for the inter queries and the state keys; with
+        // chunk 32 and g in [-2.4, -1.6] (span > MAX_SPAN per sub-block, b_last ~ -64) they are reused while the
+        // diagonal sub-blocks go pairwise and the state keys are taken directly
+        float[][] cases = {{-1.2f, 0f, 64}, {-2.4f, -1.6f, 32}, {-0.05f, 0f, 64}};
+        for (float[] cs : cases) {
+            LinearAttnTestData d = LinearAttnTestData.random("gla", 8, 1, 150, 2, 19, 21, cs[0], cs[1], true);
+            Tensor[] ref = d.naive();
+            GlaOutput ch = d.chunk(d.h0(), null, (int) cs[2]);
+            String what = "gla g in [" + cs[0] + ", " + cs[1] + "] chunk " + (int) cs[2];
+            assertClose(ref[0], ch.o(), 1e-5, what + " o");
+            assertClose(ref[1], ch.finalState(), 1e-5, what + " state");
+        }
+    }
+
+    @Test
     void noFinalStateUnlessAsked() {
         LinearAttnTestData d = LinearAttnTestData.random("gla", 1, 1, 10, 1, 4, 4, -1f, 0f, false);
         assertNull(LinearAttn.chunkGla(d.q(), d.k(), d.v(), d.g(), d.scale(), null, false, null, 4).finalState());
