@@ -73,17 +73,29 @@ final class RecurrentDeltaRule {
     /** fla's l2norm epsilon: x / sqrt(sum x² + 1e-6). */
     static final float L2_EPS = 1e-6f;
 
-    /** One Block per thread, grown on demand: every slot a kernel reads is written by prepare (or copied in) first, so
-     *  its previous contents never matter and results do not depend on which thread ran an item. */
-    private static final ThreadLocal<Block> SCRATCH = new ThreadLocal<>();
+    /** Value heads per parallel item, run block by block together (see {@link #run}). */
+    static final int HEAD_GROUP = 4;
 
-    static Block scratch(int n, int kd, int vd) {
-        Block b = SCRATCH.get();
-        if (b == null || b.n < n || b.kd != kd || b.vd != vd) SCRATCH.set(b = new Block(n, kd, vd));
+    /** HEAD_GROUP Blocks per thread, grown on demand: every slot a kernel reads is written by prepare (or copied in)
+     *  first, so its previous contents never matter and results do not depend on which thread ran an item. */
+    private static final ThreadLocal<Block[]> SCRATCH = new ThreadLocal<>();
+
+    static Block[] scratch(int n, int kd, int vd) {
+        Block[] b = SCRATCH.get();
+        if (b == null || b[0].n < n || b[0].kd != kd || b[0].vd != vd) {
+            b = new Block[HEAD_GROUP];
+            for (int i = 0; i < b.length; i++) b[i] = new Block(n, kd, vd);
+            SCRATCH.set(b);
+        }
         return b;
     }
 
-    /** Whole sequences, parallel over (sequence, value head). */
+    /**
+     * Whole sequences, parallel over (sequence, group of HEAD_GROUP value heads). A group prepares a time block for
+     * all of its heads token by token, then runs the kernel head by head: the heads' q/k/v rows of one token are
+     * adjacent, so the prepare reads runs of HEAD_GROUP rows instead of single rows H·K floats apart (each in a new
+     * page, waited on one at a time); the group's states and blocks (~1 MB) stay in L2.
+     */
     static DeltaRuleOutput run(Problem p, boolean outputFinalState, DeltaStepKernel ker) {
         int kd = p.kd, vd = p.vd, hv = p.hv, group = p.hv / p.h;
         Tensor o = Tensor.zeros(p.b, p.t, hv, vd);
@@ -94,25 +106,34 @@ final class RecurrentDeltaRule {
         int maxLen = 0;
         for (int s = 0; s < p.n; s++) maxLen = Math.max(maxLen, p.seqLen(s));
         int tb = Math.min(TIME_BLOCK, Math.max(1, maxLen));
-        Parallel.forRange(p.n * hv, item -> {
-            int seq = item / hv, head = item % hv, qh = head / group;
-            int so = item * kd * vd;
-            if (init != null) System.arraycopy(init.data(), init.offset() + so, fa, so, kd * vd);
+        int groups = (hv + HEAD_GROUP - 1) / HEAD_GROUP;
+        Parallel.forRange(p.n * groups, item -> {
+            int seq = item / groups, h0 = (item % groups) * HEAD_GROUP, h1 = Math.min(hv, h0 + HEAD_GROUP);
+            if (init != null) {
+                int so = (seq * hv + h0) * kd * vd;
+                System.arraycopy(init.data(), init.offset() + so, fa, so, (h1 - h0) * kd * vd);
+            }
             int bi = p.batchOf(seq), start = p.seqStart(seq), len = p.seqLen(seq);
             if (len == 0) return;
-            Block blk = scratch(tb, kd, vd);
+            Block[] blks = scratch(tb, kd, vd);
             for (int b0 = 0; b0 < len; b0 += tb) {
                 int n = Math.min(tb, len - b0);
                 for (int t = 0; t < n; t++) {
-                    int tok = p.token(bi, start + b0 + t), th = tok * hv + head, qk = (tok * p.h + qh) * kd;
-                    prepare(ops, blk, t, kd, vd, p.q, p.qo + qk, p.k, p.ko + qk, p.v, p.vo + th * vd,
-                            p.g, p.g == null ? 0 : p.go + (p.channelGate ? th * kd : th), p.channelGate,
-                            p.beta == null ? 0f : p.beta[p.betaO + th], p.bk, p.bkO + th * kd, p.wv, p.wvO + th * vd, p.scale, p.l2normPending);
+                    int tok = p.token(bi, start + b0 + t);
+                    for (int head = h0; head < h1; head++) {
+                        int th = tok * hv + head, qk = (tok * p.h + head / group) * kd;
+                        prepare(ops, blks[head - h0], t, kd, vd, p.q, p.qo + qk, p.k, p.ko + qk, p.v, p.vo + th * vd,
+                                p.g, p.g == null ? 0 : p.go + (p.channelGate ? th * kd : th), p.channelGate,
+                                p.beta == null ? 0f : p.beta[p.betaO + th], p.bk, p.bkO + th * kd, p.wv, p.wvO + th * vd, p.scale, p.l2normPending);
+                    }
                 }
-                ker.block(fa, so, kd, vd, n, blk.dec, blk.bk, blk.kk, blk.qs, blk.wv, blk.out, 0, vd, blk.tile);
-                for (int t = 0; t < n; t++) {
-                    int th = p.token(bi, start + b0 + t) * hv + head;
-                    System.arraycopy(blk.out, t * vd, oa, th * vd, vd);
+                for (int head = h0; head < h1; head++) {
+                    Block blk = blks[head - h0];
+                    ker.block(fa, (seq * hv + head) * kd * vd, kd, vd, n, blk.dec, blk.bk, blk.kk, blk.qs, blk.wv, blk.out, 0, vd, blk.tile);
+                    for (int t = 0; t < n; t++) {
+                        int th = p.token(bi, start + b0 + t) * hv + head;
+                        System.arraycopy(blk.out, t * vd, oa, th * vd, vd);
+                    }
                 }
             }
         });

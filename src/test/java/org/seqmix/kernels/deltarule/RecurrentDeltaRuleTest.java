@@ -71,7 +71,7 @@ class RecurrentDeltaRuleTest {
     void matchesReferenceOnOddShapes() {
         int[][] shapes = { // b, t, h, hv, kd, vd
             {1, 1, 1, 1, 1, 1}, {2, 13, 1, 2, 7, 13}, {1, 65, 2, 2, 16, 37}, {1, 130, 1, 3, 33, 130}, {2, 64, 2, 4, 12, 64},
-            {1, 200, 1, 1, 128, 80}, {1, 129, 1, 2, 5, 17}};
+            {1, 200, 1, 1, 128, 80}, {1, 129, 1, 2, 5, 17}, {1, 70, 2, 6, 16, 24}, {2, 40, 3, 9, 8, 12}}; // last two: head groups of 4 + a partial one
         Random r = new Random(11);
         for (int[] s : shapes) {
             DeltaRuleInputs in = new DeltaRuleInputs(r.nextLong(), s[0], s[1], s[2], s[3], s[4], s[5], s[0], -0.4f);
