@@ -106,9 +106,11 @@ final class RecurrentDeltaRule {
         int maxLen = 0;
         for (int s = 0; s < p.n; s++) maxLen = Math.max(maxLen, p.seqLen(s));
         int tb = Math.min(TIME_BLOCK, Math.max(1, maxLen));
-        int groups = (hv + HEAD_GROUP - 1) / HEAD_GROUP;
+        // smaller groups when there are few heads, so every thread gets one (a head computes the same in any group)
+        int gs = Math.max(1, Math.min(HEAD_GROUP, p.n * hv / Parallel.threads()));
+        int groups = (hv + gs - 1) / gs;
         Parallel.forRange(p.n * groups, item -> {
-            int seq = item / groups, h0 = (item % groups) * HEAD_GROUP, h1 = Math.min(hv, h0 + HEAD_GROUP);
+            int seq = item / groups, h0 = (item % groups) * gs, h1 = Math.min(hv, h0 + gs);
             if (init != null) {
                 int so = (seq * hv + h0) * kd * vd;
                 System.arraycopy(init.data(), init.offset() + so, fa, so, (h1 - h0) * kd * vd);

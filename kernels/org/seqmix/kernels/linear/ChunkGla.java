@@ -30,6 +30,9 @@ final class ChunkGla {
     /** Row lengths of the decay mask are rounded up to this (the widest float vector: 16 lanes on AVX-512). */
     private static final int VEC = 16;
 
+    /** Heads per parallel item (see {@link #run}). */
+    static final int HEAD_GROUP = 4;
+
     private ChunkGla() {}
 
     static GlaOutput run(GlaProblem p, int chunkSize, boolean outputFinalState) {
@@ -39,12 +42,22 @@ final class ChunkGla {
         Tensor fin = outputFinalState ? Tensor.zeros(p.N, H, K, V) : null;
         Tensor zs = p.normalize ? Tensor.zeros(p.N, H, K) : null;
         int C = Math.min(chunkSize, Math.max(1, p.T));
-        Parallel.forRange(p.N * H, item -> {
-            Worker w = Worker.take(p, C);
+        // items are (sequence, group of heads), the group's heads walked chunk by chunk together: their q/k/v/g
+        // rows of a token are adjacent, read as one run instead of single rows H·K floats apart (a new page each)
+        // (smaller groups when there are few heads, so every thread gets one: a head computes the same in any group)
+        int g = Math.max(1, Math.min(HEAD_GROUP, p.N * H / Parallel.threads()));
+        int groups = (H + g - 1) / g;
+        Parallel.forRange(p.N * groups, item -> {
+            int n = item / groups, h0 = item % groups * g, hn = Math.min(H, h0 + g) - h0;
+            Worker[] ws = new Worker[hn];
             try {
-                w.run(item / H, item % H, o, fin, zs);
+                for (int k = 0; k < hn; k++) (ws[k] = Worker.take(p, C, k)).begin(n, h0 + k);
+                for (int c0 = p.seqStart(n), end = p.seqEnd(n); c0 < end; c0 += C) {
+                    for (int k = 0; k < hn; k++) ws[k].chunk(n, h0 + k, c0, o);
+                }
+                for (int k = 0; k < hn; k++) ws[k].end(n, h0 + k, fin, zs);
             } finally {
-                w.busy = false;
+                for (Worker w : ws) if (w != null) w.busy = false;
             }
         });
         return new GlaOutput(o, fin, zs);
@@ -56,7 +69,7 @@ final class ChunkGla {
      * never shared.
      */
     private static final class Worker {
-        private static final ThreadLocal<Worker> CACHE = new ThreadLocal<>();
+        private static final ThreadLocal<Worker[]> CACHE = ThreadLocal.withInitial(() -> new Worker[HEAD_GROUP]);
 
         GlaProblem p;
         boolean busy;
@@ -65,12 +78,14 @@ final class ChunkGla {
         final VectorOps ops = VectorizationProvider.ops();
         final ChunkMatmul mm = ChunkMatmul.get();
 
-        static Worker take(GlaProblem p, int C) {
-            Worker w = CACHE.get();
+        /** The thread's worker for head {@code slot} of a group. */
+        static Worker take(GlaProblem p, int C, int slot) {
+            Worker[] cache = CACHE.get();
+            Worker w = cache[slot];
             if (w == null || w.busy || w.C != C || w.K != p.K || w.V != p.V || (w.Q != null) != (p.gate == GlaProblem.Gate.KEY)
                     || (w.z != null) != p.normalize) {
                 Worker fresh = new Worker(p, C);
-                if (w == null || !w.busy) CACHE.set(fresh);
+                if (w == null || !w.busy) cache[slot] = fresh;
                 w = fresh;
             }
             w.p = p;
@@ -100,22 +115,28 @@ final class ChunkGla {
             er = key ? new float[K] : null;
         }
 
-        void run(int n, int h, Tensor o, Tensor fin, Tensor zs) {
+        /** Starts sequence n, head h: the state from initial_state or zeros. */
+        void begin(int n, int h) {
             java.util.Arrays.fill(S, 0f);
             if (z != null) java.util.Arrays.fill(z, 0f);
             p.loadInitial(n, h, S, z);
-            int bi = p.batch(n), start = p.seqStart(n), end = p.seqEnd(n);
-            for (int c0 = start; c0 < end; c0 += C) {
-                int L = Math.min(C, end - c0);
-                if (p.gate == GlaProblem.Gate.KEY) {
-                    gather(bi, h, c0, L);
-                    chunkKey(L, o.data(), p.row(bi, c0, h) * V, p.H * V);
-                } else {
-                    gatherScalar(bi, h, c0, L);
-                    chunkScalar(L, p.row(bi, c0, h), o.data());
-                    if (p.normalize) normalize(L, p.row(bi, c0, h), o.data());
-                }
+        }
+
+        /** The chunk of sequence n, head h starting at token c0. */
+        void chunk(int n, int h, int c0, Tensor o) {
+            int bi = p.batch(n), L = Math.min(C, p.seqEnd(n) - c0);
+            if (p.gate == GlaProblem.Gate.KEY) {
+                gather(bi, h, c0, L);
+                chunkKey(L, o.data(), p.row(bi, c0, h) * V, p.H * V);
+            } else {
+                gatherScalar(bi, h, c0, L);
+                chunkScalar(L, p.row(bi, c0, h), o.data());
+                if (p.normalize) normalize(L, p.row(bi, c0, h), o.data());
             }
+        }
+
+        /** Writes the final state (and key sum) of sequence n, head h when asked. */
+        void end(int n, int h, Tensor fin, Tensor zs) {
             if (fin != null) System.arraycopy(S, 0, fin.data(), (n * p.H + h) * K * V, K * V);
             if (zs != null) System.arraycopy(z, 0, zs.data(), (n * p.H + h) * K, K);
         }
