@@ -135,17 +135,18 @@ public class MambaBench {
     }
 
     /**
-     * Report hook: flops per op (docs/mamba.md). Mamba-2 chunk per token and head {@code 4PN + 2QP + 2QN/heads}
-     * (C Bᵀ shared by the group's heads, computed once per block of 8); recurrent and step {@code 4PN}; Mamba-1
-     * scan per token and channel {@code 5N} (decay exp not counted, multiply-adds of update and read-out).
+     * Report hook: flops per op (docs/mamba.md). Mamba-2 chunk: what the chunk form runs,
+     * {@link Mamba2Ssd#chunkFlops} (C Bᵀ and M X only on the row blocks at or below the diagonal); recurrent and
+     * step {@code 4PN} per token and head; Mamba-1 scan per token and channel {@code 5N} (decay exp not counted,
+     * multiply-adds of update and read-out).
      */
     public static double flops(String method, Map<String, String> params) {
-        double t = Double.parseDouble(params.getOrDefault("seqLen", "0"));
-        double rec = 4.0 * P * N, chunk = 4.0 * P * N + 2.0 * CHUNK * P + 2.0 * CHUNK * N / 8;
+        int t = Integer.parseInt(params.getOrDefault("seqLen", "0"));
+        double rec = 4.0 * P * N, chunk = Mamba2Ssd.chunkFlops(t, H, P, G, N, CHUNK);
         return switch (method) {
-            case "prefillChunk" -> H * t * chunk;
-            case "prefillRecurrent" -> H * t * rec;
-            case "prefillForward" -> H * t * (Mamba2Ssd.prefersChunk((int) t, P, N, CHUNK) ? chunk : rec);
+            case "prefillChunk" -> chunk;
+            case "prefillRecurrent" -> H * (double) t * rec;
+            case "prefillForward" -> Mamba2Ssd.prefersChunk(t, P, N, CHUNK) ? chunk : H * (double) t * rec;
             case "decodeStep" -> H * rec;
             case "prefillSelectiveScan" -> t * D1 * 5.0 * N1;
             default -> Double.NaN;
