@@ -114,6 +114,13 @@ final class PanamaVectorOps implements VectorOps {
     }
 
     @Override
+    public void scale(float alpha, float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int u = S.loopBound(n); i < u; i += L) FloatVector.fromArray(S, x, xo + i).mul(alpha).intoArray(out, oo + i);
+        for (; i < n; i++) out[oo + i] = alpha * x[xo + i];
+    }
+
+    @Override
     public void add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
         int i = 0;
         for (int u = S.loopBound(n); i < u; i += L) {

@@ -36,6 +36,11 @@ public final class ScalarVectorOps implements VectorOps {
     }
 
     @Override
+    public void scale(float alpha, float[] x, int xo, float[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) out[oo + i] = alpha * x[xo + i];
+    }
+
+    @Override
     public void add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
         for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] + b[bo + i];
     }

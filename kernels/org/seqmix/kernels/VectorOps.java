@@ -27,6 +27,9 @@ public interface VectorOps {
     /** x[xo+i] *= alpha. */
     void scale(float alpha, float[] x, int xo, int n);
 
+    /** out[oo+i] = alpha * x[xo+i] (a scaled copy in one pass). */
+    void scale(float alpha, float[] x, int xo, float[] out, int oo, int n);
+
     /** out = a + b. */
     void add(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n);
 

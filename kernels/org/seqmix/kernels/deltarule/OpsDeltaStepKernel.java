@@ -6,19 +6,23 @@ package org.seqmix.kernels.deltarule;
  */
 final class OpsDeltaStepKernel implements DeltaStepKernel {
     @Override
-    public void block(float[] s, int so, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
-                      float[] o, int oOff, int oStride, float[] tile) {
-        if (n == 1 && tile != null && tile.length >= vd) { // as the Panama twin, which keeps u in tile
+    public void block(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk, float[] qs,
+                      float[] wv, float[] fin, float[] o, int oOff, int oStride, float[] tile) {
+        if (n == 1 && fin == null && DeltaStepKernel.decays(decayed, 0) && tile != null && tile.length >= vd) { // as the Panama twin
             single(s, so, kd, vd, dec, bk, kk, qs, wv, o, oOff);
             return;
         }
+        boolean d0 = DeltaStepKernel.decays(decayed, 0);
         for (int j = 0; j < vd; j++) {
-            // decay + project of the first token, then per token: update + query fused with the next token's decay + project
+            // (decay +) project of the first token, then per token: update + query fused with the next token's (decay +) project
             float kv = 0f;
             for (int i = 0; i < kd; i++) {
                 int r = so + i * vd + j;
-                float x = s[r] * dec[i];
-                s[r] = x;
+                float x = s[r];
+                if (d0) {
+                    x *= dec[i];
+                    s[r] = x;
+                }
                 kv = Math.fma(bk[i], x, kv);
             }
             for (int t = 0; t < n; t++) {
@@ -26,11 +30,12 @@ final class OpsDeltaStepKernel implements DeltaStepKernel {
                 int c = t * kd;
                 kv = 0f;
                 if (t + 1 < n) {
+                    boolean dn = DeltaStepKernel.decays(decayed, t + 1);
                     for (int i = 0; i < kd; i++) {
                         int r = so + i * vd + j;
                         float x = Math.fma(kk[c + i], u, s[r]);
                         a = Math.fma(qs[c + i], x, a);
-                        x *= dec[c + kd + i];
+                        if (dn) x *= dec[c + kd + i];
                         s[r] = x;
                         kv = Math.fma(bk[c + kd + i], x, kv);
                     }
@@ -38,8 +43,8 @@ final class OpsDeltaStepKernel implements DeltaStepKernel {
                     for (int i = 0; i < kd; i++) {
                         int r = so + i * vd + j;
                         float x = Math.fma(kk[c + i], u, s[r]);
-                        s[r] = x;
                         a = Math.fma(qs[c + i], x, a);
+                        s[r] = fin == null ? x : x * fin[i];
                     }
                 }
                 o[oOff + t * oStride + j] = a;

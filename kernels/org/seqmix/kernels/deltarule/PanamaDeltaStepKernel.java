@@ -16,31 +16,53 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     /** Fewest tokens for which the tile copy pays for itself (measured: 4 break even, 8 win 15%, 64 win 40%). */
     private static final int MIN_COPY_TOKENS = 8;
 
+    /** Per thread: the kv and u of the current column tile between token passes ({@code [0, 4L)} and {@code [4L, 8L)}). */
+    private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[8 * L]);
+
     @Override
-    public void block(float[] s, int so, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
-                      float[] o, int oOff, int oStride, float[] tile) {
-        if (n == 1 && tile != null && tile.length >= vd) {
+    public void block(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk, float[] qs,
+                      float[] wv, float[] fin, float[] o, int oOff, int oStride, float[] tile) {
+        if (n == 1 && fin == null && DeltaStepKernel.decays(decayed, 0) && tile != null && tile.length >= vd) {
             single(s, so, kd, vd, dec, bk, kk, qs, wv, o, oOff, tile);
             return;
         }
         int j = 0, w = 4 * L;
+        float[] acc = vd >= w ? ACC.get() : null;
         if (tile != null && tile.length >= kd * w && n >= MIN_COPY_TOKENS) {
             // A column tile of rows 4*vd bytes apart maps onto only a fraction of the L1 sets (K*V/256 lines per set
             // at 64 sets: 16 > 12 ways at K = V = 128), so it would not stay in L1: run it on a contiguous copy.
             for (; j + w <= vd; j += w) {
                 copy(s, so + j, vd, tile, 0, w, kd);
-                tile4(tile, 0, w, kd, vd, n, dec, bk, kk, qs, wv, j, o, oOff + j, oStride);
+                tile4(tile, 0, w, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, j, o, oOff + j, oStride, acc);
                 copy(tile, 0, w, s, so + j, vd, kd);
             }
         }
-        for (; j + w <= vd; j += w) tile4(s, so + j, vd, kd, vd, n, dec, bk, kk, qs, wv, j, o, oOff + j, oStride);
-        for (; j + L <= vd; j += L) tile1(s, so + j, kd, vd, n, dec, bk, kk, qs, wv, j, o, oOff + j, oStride);
-        for (; j < vd; j++) column(s, so + j, kd, vd, n, dec, bk, kk, qs, wv, j, o, oOff + j, oStride);
+        for (; j + w <= vd; j += w) tile4(s, so + j, vd, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, j, o, oOff + j, oStride, acc);
+        for (; j + L <= vd; j += L) tile1(s, so + j, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, j, o, oOff + j, oStride);
+        for (; j < vd; j++) column(s, so + j, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, j, o, oOff + j, oStride);
     }
 
-    /** Columns {@code [j, j + 4L)}: state rows at {@code s[so + i*stride ..]}, w∘v at {@code wv[t*vd + j ..]}. */
-    private static void tile4(float[] s, int so, int stride, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs,
-                              float[] wv, int j, float[] o, int oo, int oStride) {
+    /**
+     * Columns {@code [j, j + 4L)}: state rows at {@code s[so + i*stride ..]}, w∘v at {@code wv[t*vd + j ..]}. One pass
+     * over the rows per token (update + query of token t fused with the decay + project of token t+1), each kind of
+     * pass its own small method (one big body with every variant is more than C1 and C2 handle well), the four
+     * kv / u vectors handed between passes through {@code acc}.
+     */
+    private static void tile4(float[] s, int so, int stride, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk,
+                              float[] kk, float[] qs, float[] wv, float[] fin, int j, float[] o, int oo, int oStride, float[] acc) {
+        if (DeltaStepKernel.decays(decayed, 0)) decayProject(s, so, stride, kd, dec, bk, acc);
+        else project(s, so, stride, kd, bk, acc);
+        for (int t = 0; t < n; t++) {
+            int c = t * kd, d = oo + t * oStride, w = t * vd + j;
+            for (int x = 0; x < 4 * L; x += L) FloatVector.fromArray(F, wv, w + x).sub(FloatVector.fromArray(F, acc, x)).intoArray(acc, 4 * L + x);
+            if (t + 1 == n) last(s, so, stride, kd, kk, qs, c, fin, o, d, acc);
+            else if (DeltaStepKernel.decays(decayed, t + 1)) updateDecayProject(s, so, stride, kd, kk, qs, c, dec, bk, o, d, acc);
+            else updateProject(s, so, stride, kd, kk, qs, c, bk, o, d, acc);
+        }
+    }
+
+    /** kv = Σ_i bk_i (S_i *= dec_i) over the first token's rows. */
+    private static void decayProject(float[] s, int so, int stride, int kd, float[] dec, float[] bk, float[] acc) {
         FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
         for (int i = 0; i < kd; i++) {
             int r = so + i * stride;
@@ -58,66 +80,128 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
             p2 = r2.fma(bi, p2);
             p3 = r3.fma(bi, p3);
         }
-        for (int t = 0; t < n; t++) {
-            int c = t * kd, w = t * vd + j;
-            FloatVector u0 = FloatVector.fromArray(F, wv, w).sub(p0), u1 = FloatVector.fromArray(F, wv, w + L).sub(p1);
-            FloatVector u2 = FloatVector.fromArray(F, wv, w + 2 * L).sub(p2), u3 = FloatVector.fromArray(F, wv, w + 3 * L).sub(p3);
-            FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0;
-            p0 = o0;
-            p1 = o0;
-            p2 = o0;
-            p3 = o0;
-            if (t + 1 < n) {
-                int cn = c + kd;
-                for (int i = 0; i < kd; i++) {
-                    int r = so + i * stride;
-                    FloatVector ki = FloatVector.broadcast(F, kk[c + i]), qi = FloatVector.broadcast(F, qs[c + i]);
-                    FloatVector r0 = u0.fma(ki, FloatVector.fromArray(F, s, r));
-                    FloatVector r1 = u1.fma(ki, FloatVector.fromArray(F, s, r + L));
-                    FloatVector r2 = u2.fma(ki, FloatVector.fromArray(F, s, r + 2 * L));
-                    FloatVector r3 = u3.fma(ki, FloatVector.fromArray(F, s, r + 3 * L));
-                    o0 = r0.fma(qi, o0);
-                    o1 = r1.fma(qi, o1);
-                    o2 = r2.fma(qi, o2);
-                    o3 = r3.fma(qi, o3);
-                    FloatVector di = FloatVector.broadcast(F, dec[cn + i]), bi = FloatVector.broadcast(F, bk[cn + i]);
-                    r0 = r0.mul(di);
-                    r1 = r1.mul(di);
-                    r2 = r2.mul(di);
-                    r3 = r3.mul(di);
-                    r0.intoArray(s, r);
-                    r1.intoArray(s, r + L);
-                    r2.intoArray(s, r + 2 * L);
-                    r3.intoArray(s, r + 3 * L);
-                    p0 = r0.fma(bi, p0);
-                    p1 = r1.fma(bi, p1);
-                    p2 = r2.fma(bi, p2);
-                    p3 = r3.fma(bi, p3);
-                }
-            } else {
-                for (int i = 0; i < kd; i++) {
-                    int r = so + i * stride;
-                    FloatVector ki = FloatVector.broadcast(F, kk[c + i]), qi = FloatVector.broadcast(F, qs[c + i]);
-                    FloatVector r0 = u0.fma(ki, FloatVector.fromArray(F, s, r));
-                    FloatVector r1 = u1.fma(ki, FloatVector.fromArray(F, s, r + L));
-                    FloatVector r2 = u2.fma(ki, FloatVector.fromArray(F, s, r + 2 * L));
-                    FloatVector r3 = u3.fma(ki, FloatVector.fromArray(F, s, r + 3 * L));
-                    r0.intoArray(s, r);
-                    r1.intoArray(s, r + L);
-                    r2.intoArray(s, r + 2 * L);
-                    r3.intoArray(s, r + 3 * L);
-                    o0 = r0.fma(qi, o0);
-                    o1 = r1.fma(qi, o1);
-                    o2 = r2.fma(qi, o2);
-                    o3 = r3.fma(qi, o3);
-                }
-            }
-            int d = oo + t * oStride;
-            o0.intoArray(o, d);
-            o1.intoArray(o, d + L);
-            o2.intoArray(o, d + 2 * L);
-            o3.intoArray(o, d + 3 * L);
+        store(p0, p1, p2, p3, acc, 0);
+    }
+
+    /** kv = Σ_i bk_i S_i (a first token that does not decay the state: read only). */
+    private static void project(float[] s, int so, int stride, int kd, float[] bk, float[] acc) {
+        FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+        for (int i = 0; i < kd; i++) {
+            int r = so + i * stride;
+            FloatVector bi = FloatVector.broadcast(F, bk[i]);
+            p0 = FloatVector.fromArray(F, s, r).fma(bi, p0);
+            p1 = FloatVector.fromArray(F, s, r + L).fma(bi, p1);
+            p2 = FloatVector.fromArray(F, s, r + 2 * L).fma(bi, p2);
+            p3 = FloatVector.fromArray(F, s, r + 3 * L).fma(bi, p3);
         }
+        store(p0, p1, p2, p3, acc, 0);
+    }
+
+    /** Token at {@code c = t*K}: S_i += k_i u, o = Σ qs_i S_i; then token t+1: S_i *= dec_i, kv = Σ bk_i S_i. */
+    private static void updateDecayProject(float[] s, int so, int stride, int kd, float[] kk, float[] qs, int c, float[] dec,
+                                           float[] bk, float[] o, int d, float[] acc) {
+        FloatVector u0 = FloatVector.fromArray(F, acc, 4 * L), u1 = FloatVector.fromArray(F, acc, 5 * L);
+        FloatVector u2 = FloatVector.fromArray(F, acc, 6 * L), u3 = FloatVector.fromArray(F, acc, 7 * L);
+        FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0, p0 = o0, p1 = o0, p2 = o0, p3 = o0;
+        int cn = c + kd;
+        for (int i = 0; i < kd; i++) {
+            int r = so + i * stride;
+            FloatVector ki = FloatVector.broadcast(F, kk[c + i]), qi = FloatVector.broadcast(F, qs[c + i]);
+            FloatVector r0 = u0.fma(ki, FloatVector.fromArray(F, s, r));
+            FloatVector r1 = u1.fma(ki, FloatVector.fromArray(F, s, r + L));
+            FloatVector r2 = u2.fma(ki, FloatVector.fromArray(F, s, r + 2 * L));
+            FloatVector r3 = u3.fma(ki, FloatVector.fromArray(F, s, r + 3 * L));
+            o0 = r0.fma(qi, o0);
+            o1 = r1.fma(qi, o1);
+            o2 = r2.fma(qi, o2);
+            o3 = r3.fma(qi, o3);
+            FloatVector di = FloatVector.broadcast(F, dec[cn + i]), bi = FloatVector.broadcast(F, bk[cn + i]);
+            r0 = r0.mul(di);
+            r1 = r1.mul(di);
+            r2 = r2.mul(di);
+            r3 = r3.mul(di);
+            r0.intoArray(s, r);
+            r1.intoArray(s, r + L);
+            r2.intoArray(s, r + 2 * L);
+            r3.intoArray(s, r + 3 * L);
+            p0 = r0.fma(bi, p0);
+            p1 = r1.fma(bi, p1);
+            p2 = r2.fma(bi, p2);
+            p3 = r3.fma(bi, p3);
+        }
+        store(o0, o1, o2, o3, o, d);
+        store(p0, p1, p2, p3, acc, 0);
+    }
+
+    /** As {@link #updateDecayProject} for a token t+1 that does not decay the state: three FMAs per row vector. */
+    private static void updateProject(float[] s, int so, int stride, int kd, float[] kk, float[] qs, int c, float[] bk,
+                                      float[] o, int d, float[] acc) {
+        FloatVector u0 = FloatVector.fromArray(F, acc, 4 * L), u1 = FloatVector.fromArray(F, acc, 5 * L);
+        FloatVector u2 = FloatVector.fromArray(F, acc, 6 * L), u3 = FloatVector.fromArray(F, acc, 7 * L);
+        FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0, p0 = o0, p1 = o0, p2 = o0, p3 = o0;
+        int cn = c + kd;
+        for (int i = 0; i < kd; i++) {
+            int r = so + i * stride;
+            FloatVector ki = FloatVector.broadcast(F, kk[c + i]), qi = FloatVector.broadcast(F, qs[c + i]);
+            FloatVector bi = FloatVector.broadcast(F, bk[cn + i]);
+            FloatVector r0 = u0.fma(ki, FloatVector.fromArray(F, s, r));
+            FloatVector r1 = u1.fma(ki, FloatVector.fromArray(F, s, r + L));
+            FloatVector r2 = u2.fma(ki, FloatVector.fromArray(F, s, r + 2 * L));
+            FloatVector r3 = u3.fma(ki, FloatVector.fromArray(F, s, r + 3 * L));
+            r0.intoArray(s, r);
+            r1.intoArray(s, r + L);
+            r2.intoArray(s, r + 2 * L);
+            r3.intoArray(s, r + 3 * L);
+            o0 = r0.fma(qi, o0);
+            o1 = r1.fma(qi, o1);
+            o2 = r2.fma(qi, o2);
+            o3 = r3.fma(qi, o3);
+            p0 = r0.fma(bi, p0);
+            p1 = r1.fma(bi, p1);
+            p2 = r2.fma(bi, p2);
+            p3 = r3.fma(bi, p3);
+        }
+        store(o0, o1, o2, o3, o, d);
+        store(p0, p1, p2, p3, acc, 0);
+    }
+
+    /** The block's last token: S_i += k_i u, o = Σ qs_i S_i, then S_i *= fin_i when given. */
+    private static void last(float[] s, int so, int stride, int kd, float[] kk, float[] qs, int c, float[] fin, float[] o, int d,
+                             float[] acc) {
+        FloatVector u0 = FloatVector.fromArray(F, acc, 4 * L), u1 = FloatVector.fromArray(F, acc, 5 * L);
+        FloatVector u2 = FloatVector.fromArray(F, acc, 6 * L), u3 = FloatVector.fromArray(F, acc, 7 * L);
+        FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0;
+        for (int i = 0; i < kd; i++) {
+            int r = so + i * stride;
+            FloatVector ki = FloatVector.broadcast(F, kk[c + i]), qi = FloatVector.broadcast(F, qs[c + i]);
+            FloatVector r0 = u0.fma(ki, FloatVector.fromArray(F, s, r));
+            FloatVector r1 = u1.fma(ki, FloatVector.fromArray(F, s, r + L));
+            FloatVector r2 = u2.fma(ki, FloatVector.fromArray(F, s, r + 2 * L));
+            FloatVector r3 = u3.fma(ki, FloatVector.fromArray(F, s, r + 3 * L));
+            o0 = r0.fma(qi, o0);
+            o1 = r1.fma(qi, o1);
+            o2 = r2.fma(qi, o2);
+            o3 = r3.fma(qi, o3);
+            if (fin != null) {
+                FloatVector fi = FloatVector.broadcast(F, fin[i]);
+                r0 = r0.mul(fi);
+                r1 = r1.mul(fi);
+                r2 = r2.mul(fi);
+                r3 = r3.mul(fi);
+            }
+            r0.intoArray(s, r);
+            r1.intoArray(s, r + L);
+            r2.intoArray(s, r + 2 * L);
+            r3.intoArray(s, r + 3 * L);
+        }
+        store(o0, o1, o2, o3, o, d);
+    }
+
+    private static void store(FloatVector a, FloatVector b, FloatVector c, FloatVector d, float[] out, int off) {
+        a.intoArray(out, off);
+        b.intoArray(out, off + L);
+        c.intoArray(out, off + 2 * L);
+        d.intoArray(out, off + 3 * L);
     }
 
     /**
@@ -203,14 +287,18 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
         }
     }
 
-    /** Columns {@code [j, j + L)}, as {@link #tile4}. */
-    private static void tile1(float[] s, int so, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs,
-                              float[] wv, int j, float[] o, int oo, int oStride) {
+    /** Columns {@code [j, j + L)}, as {@link #tile4} (a tail: one method, the token's kind tested per row). */
+    private static void tile1(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk,
+                              float[] qs, float[] wv, float[] fin, int j, float[] o, int oo, int oStride) {
         FloatVector p0 = FloatVector.zero(F);
+        boolean d0 = DeltaStepKernel.decays(decayed, 0);
         for (int i = 0; i < kd; i++) {
             int r = so + i * vd;
-            FloatVector r0 = FloatVector.fromArray(F, s, r).mul(dec[i]);
-            r0.intoArray(s, r);
+            FloatVector r0 = FloatVector.fromArray(F, s, r);
+            if (d0) {
+                r0 = r0.mul(dec[i]);
+                r0.intoArray(s, r);
+            }
             p0 = r0.fma(FloatVector.broadcast(F, bk[i]), p0);
         }
         for (int t = 0; t < n; t++) {
@@ -220,11 +308,12 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
             p0 = o0;
             if (t + 1 < n) {
                 int cn = c + kd;
+                boolean dn = DeltaStepKernel.decays(decayed, t + 1);
                 for (int i = 0; i < kd; i++) {
                     int r = so + i * vd;
                     FloatVector r0 = u0.fma(FloatVector.broadcast(F, kk[c + i]), FloatVector.fromArray(F, s, r));
                     o0 = r0.fma(FloatVector.broadcast(F, qs[c + i]), o0);
-                    r0 = r0.mul(dec[cn + i]);
+                    if (dn) r0 = r0.mul(dec[cn + i]);
                     r0.intoArray(s, r);
                     p0 = r0.fma(FloatVector.broadcast(F, bk[cn + i]), p0);
                 }
@@ -232,8 +321,8 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
                 for (int i = 0; i < kd; i++) {
                     int r = so + i * vd;
                     FloatVector r0 = u0.fma(FloatVector.broadcast(F, kk[c + i]), FloatVector.fromArray(F, s, r));
-                    r0.intoArray(s, r);
                     o0 = r0.fma(FloatVector.broadcast(F, qs[c + i]), o0);
+                    (fin == null ? r0 : r0.mul(fin[i])).intoArray(s, r);
                 }
             }
             o0.intoArray(o, oo + t * oStride);
@@ -241,27 +330,31 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     }
 
     /** One column (the tail), as {@link OpsDeltaStepKernel}. */
-    private static void column(float[] s, int so, int kd, int vd, int n, float[] dec, float[] bk, float[] kk, float[] qs,
-                               float[] wv, int j, float[] o, int oo, int oStride) {
+    private static void column(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk,
+                               float[] qs, float[] wv, float[] fin, int j, float[] o, int oo, int oStride) {
         float kv = 0f;
+        boolean d0 = DeltaStepKernel.decays(decayed, 0);
         for (int i = 0; i < kd; i++) {
             int r = so + i * vd;
-            float x = s[r] * dec[i];
-            s[r] = x;
+            float x = s[r];
+            if (d0) {
+                x *= dec[i];
+                s[r] = x;
+            }
             kv = Math.fma(bk[i], x, kv);
         }
         for (int t = 0; t < n; t++) {
             float u = wv[t * vd + j] - kv, a = 0f;
             int c = t * kd;
+            boolean more = t + 1 < n, dn = more && DeltaStepKernel.decays(decayed, t + 1);
             kv = 0f;
             for (int i = 0; i < kd; i++) {
                 int r = so + i * vd;
                 float x = Math.fma(kk[c + i], u, s[r]);
                 a = Math.fma(qs[c + i], x, a);
-                if (t + 1 < n) {
-                    x *= dec[c + kd + i];
-                    kv = Math.fma(bk[c + kd + i], x, kv);
-                }
+                if (dn) x *= dec[c + kd + i];
+                if (more) kv = Math.fma(bk[c + kd + i], x, kv);
+                else if (fin != null) x *= fin[i];
                 s[r] = x;
             }
             o[oo + t * oStride] = a;

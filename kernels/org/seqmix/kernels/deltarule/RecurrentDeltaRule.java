@@ -26,6 +26,11 @@ final class RecurrentDeltaRule {
         final float[] out;
         /** A contiguous copy of one column tile of the state (see {@link DeltaStepKernel#block}). */
         final float[] tile;
+        /** Per token: whether it decays the state directly (see {@link #decay}). */
+        final boolean[] decayed;
+        /** The log decay G accumulated since the last direct decay ([0] for a scalar gate, [K] per channel), its
+         *  negation, and exp(G) after the last token ({@code fin} of the kernel). */
+        final float[] logDecay, negLogDecay, fin;
 
         final int n, kd, vd;
 
@@ -38,36 +43,101 @@ final class RecurrentDeltaRule {
             wv = new float[n * vd];
             out = new float[n * vd];
             tile = new float[Math.max(kd * DeltaStepKernel.TILE_FLOATS_PER_ROW, vd)];
+            decayed = new boolean[n];
+            logDecay = new float[kd];
+            negLogDecay = new float[kd];
+            fin = new float[kd];
         }
     }
 
     /**
-     * Token slot {@code t} of {@code blk}. {@code g} null = no decay; with {@code channel} it is K log decays at
-     * {@code go}, else one. {@code bk == null}: scalar {@code beta} (b = w = beta); else gdn2's erase gate
-     * {@code bk[bkO..+K)} and write gate {@code wv[wvO..+V)}. {@code l2norm}: q and k are l2-normalised here, on
-     * the block's copies (the same operations, in the same order, as normalising whole-tensor copies first).
+     * Largest log decay the scaled state of a block may accumulate before the state is decayed directly: the
+     * kernel keeps {@code X = S / Γ}, so X and the k / Γ it adds stay within e^40 of S and k (far from overflow),
+     * and bk·Γ, qs·Γ stay normal floats.
+     */
+    static final float RESCALE_SPAN = 40f;
+
+    /**
+     * Token slot {@code t} of {@code blk}: its dec (when it decays the state directly), bk, kk, qs and wv. {@code g}
+     * null = no decay; with {@code channel} it is K log decays at {@code go}, else one. {@code bk == null}: scalar
+     * {@code beta} (b = w = beta); else gdn2's erase gate {@code bk[bkO..+K)} and write gate {@code wv[wvO..+V)}.
+     * {@code l2norm}: q and k are l2-normalised here (one scaled copy each, the norm folded into the factor).
+     * <p>{@code scaled} (whole sequences): the kernel keeps the block's state scaled, {@code X = S / Γ} with
+     * {@code Γ = exp(G)} the decay accumulated since the last direct decay, so a token needs no multiply pass over
+     * the state: its bk and qs are multiplied by Γ and its k divided by Γ. The block's first token, and one that
+     * would take G below {@code -RESCALE_SPAN} on some channel, decay the state directly by {@code exp(G + g)}
+     * and restart G at 0; {@link #finish} gives the factor that turns X back into S after the block's last token.
+     * Not {@code scaled} (the step form's one-token block): the token decays the state directly.
      */
     static void prepare(VectorOps ops, Block blk, int t, int kd, int vd, float[] q, int qo, float[] k, int ko, float[] v, int vo,
                         float[] g, int go, boolean channel, float beta, float[] bk, int bkO, float[] wv, int wvO, float scale,
-                        boolean l2norm) {
+                        boolean l2norm, boolean scaled) {
         int c = t * kd, w = t * vd;
-        if (g == null) Arrays.fill(blk.dec, c, c + kd, 1f);
-        else if (channel) ops.exp(g, go, blk.dec, c, kd);
-        else Arrays.fill(blk.dec, c, c + kd, (float) Math.exp(g[go]));
-        System.arraycopy(k, ko, blk.kk, c, kd);
-        if (l2norm) ops.l2Normalize(blk.kk, c, L2_EPS, kd);
-        if (bk == null) {
-            System.arraycopy(blk.kk, c, blk.bk, c, kd);
-            ops.scale(beta, blk.bk, c, kd);
-            System.arraycopy(v, vo, blk.wv, w, vd);
-            ops.scale(beta, blk.wv, w, vd);
+        boolean direct = !scaled || t == 0, perChannel = false;
+        float e = 1f, ie = 1f; // Γ and 1/Γ of a scalar gate; per channel they sit in fin and negLogDecay
+        float[] lg = blk.logDecay, nl = blk.negLogDecay;
+        if (g == null) {
+            blk.decayed[t] = !scaled;
+            if (!scaled) Arrays.fill(blk.dec, c, c + kd, 1f);
+        } else if (!channel) {
+            float G = (direct ? 0f : lg[0]) + g[go];
+            boolean d = direct || G < -RESCALE_SPAN;
+            blk.decayed[t] = d;
+            if (d) {
+                Arrays.fill(blk.dec, c, c + kd, (float) Math.exp(G));
+                lg[0] = 0f;
+            } else {
+                lg[0] = G;
+                e = (float) Math.exp(G);
+                ie = 1f / e;
+            }
         } else {
-            ops.mul(bk, bkO, blk.kk, c, blk.bk, c, kd);
+            if (direct) Arrays.fill(lg, 0, kd, 0f);
+            ops.add(lg, 0, g, go, lg, 0, kd);
+            boolean d = direct;
+            if (!d) {
+                ops.scale(-1f, lg, 0, nl, 0, kd);
+                d = ops.max(nl, 0, kd) > RESCALE_SPAN;
+            }
+            blk.decayed[t] = d;
+            if (d) {
+                ops.exp(lg, 0, blk.dec, c, kd);
+                Arrays.fill(lg, 0, kd, 0f);
+            } else {
+                perChannel = true;
+                ops.exp(lg, 0, blk.fin, 0, kd);
+                ops.exp(nl, 0, nl, 0, kd);
+            }
+        }
+        float rk = l2norm ? invNorm(ops, k, ko, kd) : 1f, rq = l2norm ? invNorm(ops, q, qo, kd) : 1f;
+        ops.scale(rk * ie, k, ko, blk.kk, c, kd);
+        if (bk == null) {
+            ops.scale(rk * beta * e, k, ko, blk.bk, c, kd);
+            ops.scale(beta, v, vo, blk.wv, w, vd);
+        } else {
+            ops.mul(bk, bkO, k, ko, blk.bk, c, kd);
+            ops.scale(rk * e, blk.bk, c, kd);
             ops.mul(wv, wvO, v, vo, blk.wv, w, vd);
         }
-        System.arraycopy(q, qo, blk.qs, c, kd);
-        if (l2norm) ops.l2Normalize(blk.qs, c, L2_EPS, kd);
-        ops.scale(scale, blk.qs, c, kd);
+        ops.scale(rq * scale * e, q, qo, blk.qs, c, kd);
+        if (perChannel) {
+            ops.mul(blk.bk, c, blk.fin, 0, blk.bk, c, kd);
+            ops.mul(blk.qs, c, blk.fin, 0, blk.qs, c, kd);
+            ops.mul(blk.kk, c, nl, 0, blk.kk, c, kd);
+        }
+    }
+
+    /** fla's l2norm factor 1 / sqrt(sum x² + 1e-6) of a K-sized row. */
+    private static float invNorm(VectorOps ops, float[] x, int xo, int n) {
+        return (float) (1.0 / Math.sqrt(ops.sumSquares(x, xo, n) + L2_EPS));
+    }
+
+    /** The kernel's {@code fin} after a block of n tokens prepared by {@link #decay}: exp(G), or null when G = 0. */
+    static float[] finish(VectorOps ops, Block blk, int n, int kd, boolean gated, boolean channel) {
+        if (!gated || blk.decayed[n - 1]) return null;
+        if (channel) ops.exp(blk.logDecay, 0, blk.fin, 0, kd);
+        else Arrays.fill(blk.fin, 0, kd, (float) Math.exp(blk.logDecay[0]));
+        return blk.fin;
     }
 
     /** fla's l2norm epsilon: x / sqrt(sum x² + 1e-6). */
@@ -126,12 +196,15 @@ final class RecurrentDeltaRule {
                         int th = tok * hv + head, qk = (tok * p.h + head / group) * kd;
                         prepare(ops, blks[head - h0], t, kd, vd, p.q, p.qo + qk, p.k, p.ko + qk, p.v, p.vo + th * vd,
                                 p.g, p.g == null ? 0 : p.go + (p.channelGate ? th * kd : th), p.channelGate,
-                                p.beta == null ? 0f : p.beta[p.betaO + th], p.bk, p.bkO + th * kd, p.wv, p.wvO + th * vd, p.scale, p.l2normPending);
+                                p.beta == null ? 0f : p.beta[p.betaO + th], p.bk, p.bkO + th * kd, p.wv, p.wvO + th * vd, p.scale,
+                                p.l2normPending, true);
                     }
                 }
                 for (int head = h0; head < h1; head++) {
                     Block blk = blks[head - h0];
-                    ker.block(fa, (seq * hv + head) * kd * vd, kd, vd, n, blk.dec, blk.bk, blk.kk, blk.qs, blk.wv, blk.out, 0, vd, blk.tile);
+                    float[] last = finish(ops, blk, n, kd, p.g != null, p.channelGate);
+                    ker.block(fa, (seq * hv + head) * kd * vd, kd, vd, n, blk.dec, blk.decayed, blk.bk, blk.kk, blk.qs, blk.wv, last,
+                            blk.out, 0, vd, blk.tile);
                     for (int t = 0; t < n; t++) {
                         int th = p.token(bi, start + b0 + t) * hv + head;
                         System.arraycopy(blk.out, t * vd, oa, th * vd, vd);

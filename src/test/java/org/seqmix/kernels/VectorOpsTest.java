@@ -99,6 +99,7 @@ class VectorOpsTest {
         elementwise("axpy", (o, a, b, out) -> o.axpy(0.7f, a, OFF, out, OFF, a.length - 2 * OFF), (a, b, c) -> c + 0.7f * a);
         elementwise("scaleAdd", (o, a, b, out) -> o.scaleAdd(0.7f, out, OFF, a, OFF, a.length - 2 * OFF), (a, b, c) -> 0.7f * c + a);
         elementwise("scale", (o, a, b, out) -> o.scale(-1.5f, out, OFF, a.length - 2 * OFF), (a, b, c) -> -1.5 * c);
+        elementwise("scale into", (o, a, b, out) -> o.scale(-1.5f, b, OFF, out, OFF, a.length - 2 * OFF), (a, b, c) -> -1.5 * b);
         elementwise("add", (o, a, b, out) -> o.add(a, OFF, b, OFF, out, OFF, a.length - 2 * OFF), (a, b, c) -> a + b);
         elementwise("mul", (o, a, b, out) -> o.mul(a, OFF, b, OFF, out, OFF, a.length - 2 * OFF), (a, b, c) -> a * b);
         elementwise("fma", (o, a, b, out) -> o.fma(a, OFF, b, OFF, out, OFF, a.length - 2 * OFF), (a, b, c) -> a * b + c);
