@@ -176,6 +176,32 @@ final class PanamaVectorOps implements VectorOps {
     }
 
     @Override
+    public boolean allWithin(float[] a, int ao, int n, float lo, float hi) {
+        // running min and max (both carry a NaN through: lanewise MIN / MAX follow Math.min / Math.max), no branch per vector
+        FloatVector mn = FloatVector.broadcast(S, lo), mx = FloatVector.broadcast(S, hi), mn1 = mn, mx1 = mx;
+        int i = 0;
+        for (; i + 2 * L <= n; i += 2 * L) {
+            FloatVector x0 = FloatVector.fromArray(S, a, ao + i), x1 = FloatVector.fromArray(S, a, ao + i + L);
+            mn = mn.min(x0);
+            mx = mx.max(x0);
+            mn1 = mn1.min(x1);
+            mx1 = mx1.max(x1);
+        }
+        for (; i + L <= n; i += L) {
+            FloatVector x0 = FloatVector.fromArray(S, a, ao + i);
+            mn = mn.min(x0);
+            mx = mx.max(x0);
+        }
+        float lowest = mn.min(mn1).reduceLanes(VectorOperators.MIN), highest = mx.max(mx1).reduceLanes(VectorOperators.MAX);
+        if (!(lowest >= lo && highest <= hi)) return false;
+        for (; i < n; i++) {
+            float x = a[ao + i];
+            if (!(x >= lo && x <= hi)) return false;
+        }
+        return true;
+    }
+
+    @Override
     public float max(float[] a, int ao, int n) {
         FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0;
         int i = 0;

@@ -70,6 +70,15 @@ public final class ScalarVectorOps implements VectorOps {
     }
 
     @Override
+    public boolean allWithin(float[] a, int ao, int n, float lo, float hi) {
+        for (int i = 0; i < n; i++) {
+            float x = a[ao + i];
+            if (!(x >= lo && x <= hi)) return false;
+        }
+        return true;
+    }
+
+    @Override
     public float sumSquares(float[] a, int ao, int n) {
         return dot(a, ao, a, ao, n);
     }

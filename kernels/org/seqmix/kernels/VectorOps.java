@@ -43,6 +43,9 @@ public interface VectorOps {
 
     float max(float[] a, int ao, int n);
 
+    /** Whether {@code lo <= a[ao+i] <= hi} for every i (NaN never is): a value check in one pass. */
+    boolean allWithin(float[] a, int ao, int n, float lo, float hi);
+
     /** sum_i a[ao+i]^2. */
     float sumSquares(float[] a, int ao, int n);
 

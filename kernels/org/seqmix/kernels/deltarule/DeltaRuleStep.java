@@ -124,17 +124,12 @@ public final class DeltaRuleStep {
         if (!t.isContiguous()) throw new IllegalArgumentException(name + ": expected a contiguous tensor");
     }
 
-    private static void checkDecay(Tensor g) {
-        float[] a = g.data();
-        for (int i = g.offset(), e = i + g.numel(); i < e; i++) {
-            if (!(a[i] <= 0f && a[i] > Float.NEGATIVE_INFINITY)) Problem.checkDecay(g);
-        }
+    // one vectorised pass per token; the Problem checks name the offending element when there is one
+    private void checkDecay(Tensor g) {
+        if (!ops.allWithin(g.data(), g.offset(), g.numel(), -Float.MAX_VALUE, 0f)) Problem.checkDecay(g);
     }
 
-    private static void checkRange(String name, Tensor t) {
-        float[] a = t.data();
-        for (int i = t.offset(), e = i + t.numel(); i < e; i++) {
-            if (!(a[i] >= 0f && a[i] <= 2f)) Problem.checkBeta(name, t);
-        }
+    private void checkRange(String name, Tensor t) {
+        if (!ops.allWithin(t.data(), t.offset(), t.numel(), 0f, 2f)) Problem.checkBeta(name, t);
     }
 }

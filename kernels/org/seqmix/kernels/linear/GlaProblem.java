@@ -2,6 +2,7 @@ package org.seqmix.kernels.linear;
 
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
+import org.seqmix.kernels.ValueRange;
 
 /**
  * One validated call of a linear-attention op: the contiguous inputs, their sizes, the gate kind and the
@@ -67,7 +68,7 @@ final class GlaProblem {
             case NONE -> Shapes.require(g == null, "g: linear attention takes no gate");
         }
         Tensor gc = g == null ? null : g.contiguous();
-        if (gc != null) {
+        if (gc != null && !ValueRange.logDecays(gc.data(), gc.offset(), gc.numel())) {
             float[] a = gc.data();
             for (int i = 0, n = gc.numel(); i < n; i++) checkGate("g", a[gc.offset() + i], i);
         }
