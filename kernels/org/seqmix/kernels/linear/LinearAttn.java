@@ -2,6 +2,7 @@ package org.seqmix.kernels.linear;
 
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
+import org.seqmix.kernels.VectorizationProvider;
 
 /**
  * The linear-attention family under fla's names: {@code linear_attn}, {@code simple_gla}, {@code lightning_attn},
@@ -43,22 +44,28 @@ public final class LinearAttn {
     public enum Form { CHUNK, RECURRENT }
 
     /**
-     * The measured rule of the public forward entries (table in docs/linear_attention.md, "Performance"). Both forms
-     * cost a fixed amount per token, so the choice hardly depends on T: the chunk form does {@code 4KV + 2C(K+V)}
-     * flops per token and head in GEMMs, the fused recurrent form {@code 4KV} in one streaming pass over a state
-     * block kept in L1. The chunk form only wins for scalar gates with a state larger than 128 x 128 and at least
-     * one full chunk per sequence; GLA's per-key gate (more exponentials, sub-block rescaling) and heads up to
-     * 128 x 128 run recurrent.
+     * The measured rule of the public forward entries (table in docs/linear_attention.md, "Which form"). Both forms
+     * cost a fixed amount per token: the chunk form {@code 4KV + 2C(K+V)} flops per token and head in small GEMMs,
+     * the fused recurrent form {@code 4KV} in one streaming pass over an L1-resident state block. The chunk form
+     * wins once the state is large: above 128 x 128 from one full chunk per sequence, at 128 x 128 from
+     * {@link #CHUNK_MIN_TOKENS} tokens (below that the few chunks per head leave the threads unevenly loaded), never
+     * below. The per-key gate (GLA) follows the same rule since its chunk form reuses the sub-block exponentials.
      *
+     * @param perKeyGate GLA's per-key gate (the rule is the same; kept so the call names the op's kind)
      * @param tokensPerSeq tokens per sequence (the mean length of a packed batch)
      */
     public static Form form(boolean perKeyGate, int tokensPerSeq, int K, int V, int chunkSize) {
-        boolean chunk = !perKeyGate && (long) K * V > CHUNK_MIN_STATE && tokensPerSeq >= chunkSize;
+        long state = (long) K * V;
+        boolean chunk = state > CHUNK_MIN_STATE ? tokensPerSeq >= chunkSize
+                : state == CHUNK_MIN_STATE && tokensPerSeq >= Math.max(chunkSize, CHUNK_MIN_TOKENS);
         return chunk ? Form.CHUNK : Form.RECURRENT;
     }
 
-    /** State size K·V above which forward picks the chunk form (scalar gates). */
+    /** State size K·V from which forward can pick the chunk form. */
     public static final int CHUNK_MIN_STATE = 128 * 128;
+
+    /** Tokens per sequence from which a state of exactly {@link #CHUNK_MIN_STATE} runs the chunk form. */
+    public static final int CHUNK_MIN_TOKENS = 512;
 
     private static Form pick(boolean perKeyGate, Tensor q, Tensor v, int[] cuSeqlens, int chunkSize) {
         Shapes.checkRank("q", q, 4, "B, T, H, K");
@@ -220,7 +227,7 @@ public final class LinearAttn {
             Shapes.positive("num_layers", numLayers);
             Shapes.require(layerIdx >= 0 && layerIdx <= numLayers, "layer_idx: expected 0 <= layer_idx <= num_layers");
         }
-        if (g != null) {
+        if (g != null && !VectorizationProvider.ops().allWithin(g.data(), g.offset(), g.numel(), -Float.MAX_VALUE, 0f)) {
             float[] gd = g.data();
             for (int i = 0, n = g.numel(); i < n; i++) GlaProblem.checkGate("g", gd[g.offset() + i], i);
         }

@@ -24,13 +24,16 @@ class FormsTest {
     }
 
     @Test
-    void ruleChoosesChunkOnlyForScalarGatesAndStatesAbove128x128() {
-        assertEquals(LinearAttn.Form.CHUNK, LinearAttn.form(false, 4096, 256, 256, 64));
-        assertEquals(LinearAttn.Form.CHUNK, LinearAttn.form(false, 64, 256, 128, 64));
-        assertEquals(LinearAttn.Form.RECURRENT, LinearAttn.form(false, 63, 256, 256, 64), "less than one chunk");
-        assertEquals(LinearAttn.Form.RECURRENT, LinearAttn.form(false, 4096, 128, 128, 64), "state fits the recurrent form");
-        assertEquals(LinearAttn.Form.RECURRENT, LinearAttn.form(false, 4096, 64, 64, 64), "small state");
-        assertEquals(LinearAttn.Form.RECURRENT, LinearAttn.form(true, 4096, 256, 256, 64), "GLA");
+    void ruleChoosesChunkForLargeStates() {
+        for (boolean gla : new boolean[] {false, true}) {
+            assertEquals(LinearAttn.Form.CHUNK, LinearAttn.form(gla, 4096, 256, 256, 64));
+            assertEquals(LinearAttn.Form.CHUNK, LinearAttn.form(gla, 64, 256, 128, 64));
+            assertEquals(LinearAttn.Form.RECURRENT, LinearAttn.form(gla, 63, 256, 256, 64), "less than one chunk");
+            assertEquals(LinearAttn.Form.CHUNK, LinearAttn.form(gla, 512, 128, 128, 64), "128 x 128 from 512 tokens");
+            assertEquals(LinearAttn.Form.RECURRENT, LinearAttn.form(gla, 511, 128, 128, 64), "128 x 128, short sequences");
+            assertEquals(LinearAttn.Form.RECURRENT, LinearAttn.form(gla, 4096, 64, 64, 64), "small state");
+            assertEquals(LinearAttn.Form.RECURRENT, LinearAttn.form(gla, 4096, 128, 64, 64), "small state");
+        }
     }
 
     @Test
