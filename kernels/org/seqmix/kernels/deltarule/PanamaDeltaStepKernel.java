@@ -56,8 +56,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
             int c = t * kd, d = oo + t * oStride, w = t * vd + j;
             for (int x = 0; x < 4 * L; x += L) FloatVector.fromArray(F, wv, w + x).sub(FloatVector.fromArray(F, acc, x)).intoArray(acc, 4 * L + x);
             if (t + 1 == n) last(s, so, stride, kd, kk, qs, c, fin, o, d, acc);
-            else if (DeltaStepKernel.decays(decayed, t + 1)) updateDecayProject(s, so, stride, kd, kk, qs, c, dec, bk, o, d, acc);
-            else updateProject(s, so, stride, kd, kk, qs, c, bk, o, d, acc);
+            else updateProject(s, so, stride, kd, kk, qs, c, DeltaStepKernel.decays(decayed, t + 1) ? dec : null, bk, o, d, acc);
         }
     }
 
@@ -97,9 +96,12 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
         store(p0, p1, p2, p3, acc, 0);
     }
 
-    /** Token at {@code c = t*K}: S_i += k_i u, o = Σ qs_i S_i; then token t+1: S_i *= dec_i, kv = Σ bk_i S_i. */
-    private static void updateDecayProject(float[] s, int so, int stride, int kd, float[] kk, float[] qs, int c, float[] dec,
-                                           float[] bk, float[] o, int d, float[] acc) {
+    /**
+     * Token at {@code c = t*K}: S_i += k_i u, o = Σ qs_i S_i; then token t+1: S_i *= dec_i (when {@code dec} is given:
+     * a token that decays the state directly; else three FMAs per row vector), kv = Σ bk_i S_i.
+     */
+    private static void updateProject(float[] s, int so, int stride, int kd, float[] kk, float[] qs, int c, float[] dec,
+                                      float[] bk, float[] o, int d, float[] acc) {
         FloatVector u0 = FloatVector.fromArray(F, acc, 4 * L), u1 = FloatVector.fromArray(F, acc, 5 * L);
         FloatVector u2 = FloatVector.fromArray(F, acc, 6 * L), u3 = FloatVector.fromArray(F, acc, 7 * L);
         FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0, p0 = o0, p1 = o0, p2 = o0, p3 = o0;
@@ -115,47 +117,18 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
             o1 = r1.fma(qi, o1);
             o2 = r2.fma(qi, o2);
             o3 = r3.fma(qi, o3);
-            FloatVector di = FloatVector.broadcast(F, dec[cn + i]), bi = FloatVector.broadcast(F, bk[cn + i]);
-            r0 = r0.mul(di);
-            r1 = r1.mul(di);
-            r2 = r2.mul(di);
-            r3 = r3.mul(di);
+            if (dec != null) { // loop-invariant: C2 unswitches the loop
+                FloatVector di = FloatVector.broadcast(F, dec[cn + i]);
+                r0 = r0.mul(di);
+                r1 = r1.mul(di);
+                r2 = r2.mul(di);
+                r3 = r3.mul(di);
+            }
             r0.intoArray(s, r);
             r1.intoArray(s, r + L);
             r2.intoArray(s, r + 2 * L);
             r3.intoArray(s, r + 3 * L);
-            p0 = r0.fma(bi, p0);
-            p1 = r1.fma(bi, p1);
-            p2 = r2.fma(bi, p2);
-            p3 = r3.fma(bi, p3);
-        }
-        store(o0, o1, o2, o3, o, d);
-        store(p0, p1, p2, p3, acc, 0);
-    }
-
-    /** As {@link #updateDecayProject} for a token t+1 that does not decay the state: three FMAs per row vector. */
-    private static void updateProject(float[] s, int so, int stride, int kd, float[] kk, float[] qs, int c, float[] bk,
-                                      float[] o, int d, float[] acc) {
-        FloatVector u0 = FloatVector.fromArray(F, acc, 4 * L), u1 = FloatVector.fromArray(F, acc, 5 * L);
-        FloatVector u2 = FloatVector.fromArray(F, acc, 6 * L), u3 = FloatVector.fromArray(F, acc, 7 * L);
-        FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0, p0 = o0, p1 = o0, p2 = o0, p3 = o0;
-        int cn = c + kd;
-        for (int i = 0; i < kd; i++) {
-            int r = so + i * stride;
-            FloatVector ki = FloatVector.broadcast(F, kk[c + i]), qi = FloatVector.broadcast(F, qs[c + i]);
             FloatVector bi = FloatVector.broadcast(F, bk[cn + i]);
-            FloatVector r0 = u0.fma(ki, FloatVector.fromArray(F, s, r));
-            FloatVector r1 = u1.fma(ki, FloatVector.fromArray(F, s, r + L));
-            FloatVector r2 = u2.fma(ki, FloatVector.fromArray(F, s, r + 2 * L));
-            FloatVector r3 = u3.fma(ki, FloatVector.fromArray(F, s, r + 3 * L));
-            r0.intoArray(s, r);
-            r1.intoArray(s, r + L);
-            r2.intoArray(s, r + 2 * L);
-            r3.intoArray(s, r + 3 * L);
-            o0 = r0.fma(qi, o0);
-            o1 = r1.fma(qi, o1);
-            o2 = r2.fma(qi, o2);
-            o3 = r3.fma(qi, o3);
             p0 = r0.fma(bi, p0);
             p1 = r1.fma(bi, p1);
             p2 = r2.fma(bi, p2);
