@@ -55,8 +55,8 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
         for (int t = 0; t < n; t++) {
             int c = t * kd, d = oo + t * oStride, w = t * vd + j;
             for (int x = 0; x < 4 * L; x += L) FloatVector.fromArray(F, wv, w + x).sub(FloatVector.fromArray(F, acc, x)).intoArray(acc, 4 * L + x);
-            if (t + 1 == n) last(s, so, stride, kd, kk, qs, c, fin, o, d, acc);
-            else updateProject(s, so, stride, kd, kk, qs, c, DeltaStepKernel.decays(decayed, t + 1) ? dec : null, bk, o, d, acc);
+            if (t + 1 == n) updateProject(s, so, stride, kd, kk, qs, c, fin, 0, null, 0, o, d, acc);
+            else updateProject(s, so, stride, kd, kk, qs, c, DeltaStepKernel.decays(decayed, t + 1) ? dec : null, c + kd, bk, c + kd, o, d, acc);
         }
     }
 
@@ -97,15 +97,15 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     }
 
     /**
-     * Token at {@code c = t*K}: S_i += k_i u, o = Σ qs_i S_i; then token t+1: S_i *= dec_i (when {@code dec} is given:
-     * a token that decays the state directly; else three FMAs per row vector), kv = Σ bk_i S_i.
+     * Token at {@code c = t*K}: S_i += k_i u, o = Σ qs_i S_i; then S_i *= mul[mo + i] when {@code mul} is given (the
+     * next token's direct decay, or the last token's {@code fin}; else three FMAs per row vector), and, unless
+     * {@code bk} is null (the last token), the next token's kv = Σ bk[bo + i] S_i.
      */
-    private static void updateProject(float[] s, int so, int stride, int kd, float[] kk, float[] qs, int c, float[] dec,
-                                      float[] bk, float[] o, int d, float[] acc) {
+    private static void updateProject(float[] s, int so, int stride, int kd, float[] kk, float[] qs, int c, float[] mul, int mo,
+                                      float[] bk, int bo, float[] o, int d, float[] acc) {
         FloatVector u0 = FloatVector.fromArray(F, acc, 4 * L), u1 = FloatVector.fromArray(F, acc, 5 * L);
         FloatVector u2 = FloatVector.fromArray(F, acc, 6 * L), u3 = FloatVector.fromArray(F, acc, 7 * L);
         FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0, p0 = o0, p1 = o0, p2 = o0, p3 = o0;
-        int cn = c + kd;
         for (int i = 0; i < kd; i++) {
             int r = so + i * stride;
             FloatVector ki = FloatVector.broadcast(F, kk[c + i]), qi = FloatVector.broadcast(F, qs[c + i]);
@@ -117,57 +117,27 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
             o1 = r1.fma(qi, o1);
             o2 = r2.fma(qi, o2);
             o3 = r3.fma(qi, o3);
-            if (dec != null) { // loop-invariant: C2 unswitches the loop
-                FloatVector di = FloatVector.broadcast(F, dec[cn + i]);
-                r0 = r0.mul(di);
-                r1 = r1.mul(di);
-                r2 = r2.mul(di);
-                r3 = r3.mul(di);
+            if (mul != null) { // loop-invariant tests: C2 unswitches the loop
+                FloatVector mi = FloatVector.broadcast(F, mul[mo + i]);
+                r0 = r0.mul(mi);
+                r1 = r1.mul(mi);
+                r2 = r2.mul(mi);
+                r3 = r3.mul(mi);
             }
             r0.intoArray(s, r);
             r1.intoArray(s, r + L);
             r2.intoArray(s, r + 2 * L);
             r3.intoArray(s, r + 3 * L);
-            FloatVector bi = FloatVector.broadcast(F, bk[cn + i]);
-            p0 = r0.fma(bi, p0);
-            p1 = r1.fma(bi, p1);
-            p2 = r2.fma(bi, p2);
-            p3 = r3.fma(bi, p3);
+            if (bk != null) {
+                FloatVector bi = FloatVector.broadcast(F, bk[bo + i]);
+                p0 = r0.fma(bi, p0);
+                p1 = r1.fma(bi, p1);
+                p2 = r2.fma(bi, p2);
+                p3 = r3.fma(bi, p3);
+            }
         }
         store(o0, o1, o2, o3, o, d);
         store(p0, p1, p2, p3, acc, 0);
-    }
-
-    /** The block's last token: S_i += k_i u, o = Σ qs_i S_i, then S_i *= fin_i when given. */
-    private static void last(float[] s, int so, int stride, int kd, float[] kk, float[] qs, int c, float[] fin, float[] o, int d,
-                             float[] acc) {
-        FloatVector u0 = FloatVector.fromArray(F, acc, 4 * L), u1 = FloatVector.fromArray(F, acc, 5 * L);
-        FloatVector u2 = FloatVector.fromArray(F, acc, 6 * L), u3 = FloatVector.fromArray(F, acc, 7 * L);
-        FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0;
-        for (int i = 0; i < kd; i++) {
-            int r = so + i * stride;
-            FloatVector ki = FloatVector.broadcast(F, kk[c + i]), qi = FloatVector.broadcast(F, qs[c + i]);
-            FloatVector r0 = u0.fma(ki, FloatVector.fromArray(F, s, r));
-            FloatVector r1 = u1.fma(ki, FloatVector.fromArray(F, s, r + L));
-            FloatVector r2 = u2.fma(ki, FloatVector.fromArray(F, s, r + 2 * L));
-            FloatVector r3 = u3.fma(ki, FloatVector.fromArray(F, s, r + 3 * L));
-            o0 = r0.fma(qi, o0);
-            o1 = r1.fma(qi, o1);
-            o2 = r2.fma(qi, o2);
-            o3 = r3.fma(qi, o3);
-            if (fin != null) {
-                FloatVector fi = FloatVector.broadcast(F, fin[i]);
-                r0 = r0.mul(fi);
-                r1 = r1.mul(fi);
-                r2 = r2.mul(fi);
-                r3 = r3.mul(fi);
-            }
-            r0.intoArray(s, r);
-            r1.intoArray(s, r + L);
-            r2.intoArray(s, r + 2 * L);
-            r3.intoArray(s, r + 3 * L);
-        }
-        store(o0, o1, o2, o3, o, d);
     }
 
     private static void store(FloatVector a, FloatVector b, FloatVector c, FloatVector d, float[] out, int off) {
