@@ -1,6 +1,7 @@
 package org.seqmix.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -22,7 +23,26 @@ public final class PanamaLanes {
     public static final VectorShuffle<Float> ROT4 = VectorShuffle.iota(S, 4, 1, true);
     public static final VectorShuffle<Float> ROT8 = VectorShuffle.iota(S, L >= 16 ? 8 : 0, 1, true);
 
+    /*
+     * The fixed-order fold of 16 vectors into one vector of their 16 lane sums (16-lane vectors only): level w pairs
+     * lanes l and l ^ w of two vectors, a.blend(b, BIT_w).add(b.blend(a, BIT_w).rearrange(XOR_w)), keeping one
+     * vector per half; after the levels 8, 4, 2, 1 lane l holds the sum of vector bitrev(l), put in order by BITREV.
+     */
+    public static final VectorMask<Float> BIT8 = laneBit(8), BIT4 = laneBit(4), BIT2 = laneBit(2), BIT1 = laneBit(1);
+    public static final VectorShuffle<Float> XOR8 = xor(8), XOR4 = xor(4), XOR2 = xor(2), XOR1 = xor(1);
+    public static final VectorShuffle<Float> BITREV = VectorShuffle.fromOp(S, l -> L == 16 ? Integer.reverse(l) >>> 28 : l);
+
     private PanamaLanes() {}
+
+    private static VectorMask<Float> laneBit(int w) {
+        boolean[] m = new boolean[L];
+        for (int l = 0; l < L; l++) m[l] = (l & w) != 0;
+        return VectorMask.fromArray(S, m, 0);
+    }
+
+    private static VectorShuffle<Float> xor(int w) {
+        return VectorShuffle.fromOp(S, l -> (l ^ w) % L);
+    }
 
     /** Sum of the lanes of a {@code SPECIES_PREFERRED} vector (4, 8 or 16 lanes), deterministic. */
     public static float sum(FloatVector v) {

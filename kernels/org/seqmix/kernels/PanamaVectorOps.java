@@ -177,23 +177,20 @@ final class PanamaVectorOps implements VectorOps {
 
     @Override
     public boolean allWithin(float[] a, int ao, int n, float lo, float hi) {
-        // running min and max (both carry a NaN through: lanewise MIN / MAX follow Math.min / Math.max), no branch per vector
-        FloatVector mn = FloatVector.broadcast(S, lo), mx = FloatVector.broadcast(S, hi), mn1 = mn, mx1 = mx;
+        // lanes that pass both compares (a NaN passes neither), and-ed over the array: mask registers only (a vector
+        // min / max with Java's NaN and -0.0 rules is a multi-instruction sequence)
+        VectorMask<Float> ok = S.maskAll(true), ok1 = ok;
         int i = 0;
         for (; i + 2 * L <= n; i += 2 * L) {
             FloatVector x0 = FloatVector.fromArray(S, a, ao + i), x1 = FloatVector.fromArray(S, a, ao + i + L);
-            mn = mn.min(x0);
-            mx = mx.max(x0);
-            mn1 = mn1.min(x1);
-            mx1 = mx1.max(x1);
+            ok = ok.and(x0.compare(VectorOperators.GE, lo)).and(x0.compare(VectorOperators.LE, hi));
+            ok1 = ok1.and(x1.compare(VectorOperators.GE, lo)).and(x1.compare(VectorOperators.LE, hi));
         }
         for (; i + L <= n; i += L) {
             FloatVector x0 = FloatVector.fromArray(S, a, ao + i);
-            mn = mn.min(x0);
-            mx = mx.max(x0);
+            ok = ok.and(x0.compare(VectorOperators.GE, lo)).and(x0.compare(VectorOperators.LE, hi));
         }
-        float lowest = mn.min(mn1).reduceLanes(VectorOperators.MIN), highest = mx.max(mx1).reduceLanes(VectorOperators.MAX);
-        if (!(lowest >= lo && highest <= hi)) return false;
+        if (!ok.and(ok1).allTrue()) return false;
         for (; i < n; i++) {
             float x = a[ao + i];
             if (!(x >= lo && x <= hi)) return false;

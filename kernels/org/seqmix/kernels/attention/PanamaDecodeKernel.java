@@ -23,19 +23,10 @@ final class PanamaDecodeKernel implements DecodeKernel {
     private static final int L = F.length();
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
     private static final int HI = 0xFFFF0000;
-    private static final VectorMask<Float> M8 = laneBit(8), M4 = laneBit(4), M2 = laneBit(2), M1 = laneBit(1);
-    private static final VectorShuffle<Float> X8 = xor(8), X4 = xor(4), X2 = xor(2), X1 = xor(1);
-    private static final VectorShuffle<Float> BITREV = VectorShuffle.fromOp(F, l -> L == 16 ? Integer.reverse(l) >>> 28 : l);
-
-    private static VectorMask<Float> laneBit(int w) {
-        boolean[] m = new boolean[L];
-        for (int l = 0; l < L; l++) m[l] = (l & w) != 0;
-        return VectorMask.fromArray(F, m, 0);
-    }
-
-    private static VectorShuffle<Float> xor(int w) {
-        return VectorShuffle.fromOp(F, l -> (l ^ w) % L);
-    }
+    // the fixed fold of 16 vectors into one (see PanamaLanes)
+    private static final VectorMask<Float> M8 = PanamaLanes.BIT8, M4 = PanamaLanes.BIT4, M2 = PanamaLanes.BIT2, M1 = PanamaLanes.BIT1;
+    private static final VectorShuffle<Float> X8 = PanamaLanes.XOR8, X4 = PanamaLanes.XOR4, X2 = PanamaLanes.XOR2, X1 = PanamaLanes.XOR1;
+    private static final VectorShuffle<Float> BITREV = PanamaLanes.BITREV;
 
     @Override
     public void scores(float[] q, int qo, float[] k, int ko, int n, int d, float[] s, int so) {

@@ -9,8 +9,8 @@ import org.seqmix.kernels.VectorizationProvider;
 /**
  * The body of {@link SelectiveScan#step}: one Mamba-1 token for every (batch, block of channels), in place on the
  * state {@code [B, D, N]}. A block's state rows are contiguous, so its decays are one {@code exp} pass over
- * {@code w x N} floats and its decay one multiply, both through {@link VectorOps} (as the scan computes them);
- * the rank-1 update and read-out go row by row. Blocks keep their thread from token to token
+ * {@code w x N} floats through {@link VectorOps} (as the scan computes them); decay, rank-1 update and read-out
+ * are one fused {@link SelectiveStepRows} pass. Blocks keep their thread from token to token
  * ({@link Parallel#forRangeAffine}); operands live in a per-calling-thread job and scratch in per-thread
  * buffers, so a step allocates nothing once warm.
  */
@@ -67,16 +67,11 @@ final class SelectiveScanStep {
         }
         if (deltaSoftplus) ops.softplus(dl, 0, dl, 0, w);
         ops.mul(dl, 0, ua, uo, du, 0, w);
-        // dA = exp(delta' A) over the block's w x N decays, then h = dA h
-        System.arraycopy(A.data(), A.offset() + d0 * n, dA, 0, w * n);
-        for (int c = 0; c < w; c++) ops.scale(dl[c], dA, c * n, n);
+        // dA = exp(delta' A) over the block's w x N decays (one exp pass), then h = dA h + delta' u B and y = h . C
+        // fused per channel (SelectiveStepRows)
+        for (int c = 0; c < w; c++) ops.scale(dl[c], A.data(), A.offset() + (d0 + c) * n, dA, c * n, n);
         ops.exp(dA, 0, dA, 0, w * n);
-        ops.mul(dA, 0, s, so, s, so, w * n);
-        // h += delta' u B; y = h . C
-        for (int c = 0; c < w; c++) {
-            ops.axpy(du[c], B.data(), bo, s, so + c * n, n);
-            ya[yo + c] = ops.dot(s, so + c * n, C.data(), co, n);
-        }
+        SelectiveStepRows.get().rows(s, so, w, n, dA, du, B.data(), bo, C.data(), co, ya, yo);
         if (D != null) {
             for (int c = 0; c < w; c++) ya[yo + c] += D.data()[D.offset() + (d0 + c) * D.stride(0)] * ua[uo + c];
         }
