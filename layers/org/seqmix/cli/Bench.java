@@ -23,9 +23,10 @@ public final class Bench {
             usage: seqmix bench OP [options]
               OP: gated_delta_rule kda gdn2 delta_rule simple_gla gla lightning_attn linear_attn mamba2
                   selective_scan causal_conv1d attention block_sparse_attention gemm
-              --form forward|chunk|recurrent|step   (default forward = what the public API runs: chunk for the
-                      delta-rule, linear and mamba2 families, flash for attention; step = one decode token with the state or
-                      KV cache already holding --T tokens)
+              --form forward|chunk|recurrent|step   (default forward = what the public API runs for the shape:
+                      recurrent for the delta-rule family, LinearAttn.form / Mamba2Ssd's rule for the linear and mamba2
+                      families, flash for attention; step = one decode token with the state or KV cache already
+                      holding --T tokens)
               --threads N (default: seqmix.threads or the CPU count)  --warmup N (default: until timings settle, 2-20 s, at most 5000 calls)
               --reps N (10, step 100)  --json
             shape options and defaults per op:
