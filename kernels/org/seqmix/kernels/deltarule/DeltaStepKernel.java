@@ -8,7 +8,7 @@ import org.seqmix.kernels.VectorizationProvider;
  * {@code S_i *= dec_i} (only where {@code decayed[t]}); {@code kv = Σ_i bk_i S_i; u = wv - kv; S_i += k_i u;
  * o = Σ_i qs_i S_i}; after the last token {@code S_i *= fin_i} when {@code fin} is given. The optional decay lets a
  * caller keep the state scaled, {@code X = S / Γ} with the decay Γ folded into bk, qs (times Γ) and k (over Γ),
- * so most tokens need no multiply pass over the state (see {@link RecurrentDeltaRule#decay}).
+ * so most tokens need no multiply pass over the state (see {@link RecurrentDeltaRule#prepare}).
  * Columns of V are independent in all of that (only the K-sized vectors are shared), so implementations walk the
  * state in column tiles small enough for L1 and run every token of the block on a tile before moving on: the
  * state streams through L2 once per block instead of once or twice per token. Implementations:

@@ -26,11 +26,13 @@ final class RecurrentDeltaRule {
         final float[] out;
         /** A contiguous copy of one column tile of the state (see {@link DeltaStepKernel#block}). */
         final float[] tile;
-        /** Per token: whether it decays the state directly (see {@link #decay}). */
+        /** Per token: whether it decays the state directly (see {@link #prepare}). */
         final boolean[] decayed;
-        /** The log decay G accumulated since the last direct decay ([0] for a scalar gate, [K] per channel), its
-         *  negation, and exp(G) after the last token ({@code fin} of the kernel). */
-        final float[] logDecay, negLogDecay, fin;
+        /** The log decay G accumulated since the last direct decay ([0] for a scalar gate, [K] per channel), in
+         *  double: summed in float, G's rounding error (half an ulp of |G|, 1e-6 near 20) would add up token by token. */
+        final double[] logDecay;
+        /** exp(-G) per channel, and exp(G) (the kernel's {@code fin} after the last token). */
+        final float[] negLogDecay, fin;
 
         final int n, kd, vd;
 
@@ -44,7 +46,7 @@ final class RecurrentDeltaRule {
             out = new float[n * vd];
             tile = new float[Math.max(kd * DeltaStepKernel.TILE_FLOATS_PER_ROW, vd)];
             decayed = new boolean[n];
-            logDecay = new float[kd];
+            logDecay = new double[kd];
             negLogDecay = new float[kd];
             fin = new float[kd];
         }
@@ -52,10 +54,11 @@ final class RecurrentDeltaRule {
 
     /**
      * Largest log decay the scaled state of a block may accumulate before the state is decayed directly: the
-     * kernel keeps {@code X = S / Γ}, so X and the k / Γ it adds stay within e^40 of S and k (far from overflow),
-     * and bk·Γ, qs·Γ stay normal floats.
+     * kernel keeps {@code X = S / Γ}, so X and the k / Γ it adds stay within e^20 (5e8) of S and k: an update
+     * overflows only where |k·u| passes 7e29 (unscaled, 3e38), bk·Γ and qs·Γ stay normal floats, and Γ rounded to
+     * float is off by at most 1e-6 (relative), once, not per token.
      */
-    static final float RESCALE_SPAN = 40f;
+    static final double RESCALE_SPAN = 20;
 
     /**
      * Token slot {@code t} of {@code blk}: its dec (when it decays the state directly), bk, kk, qs and wv. {@code g}
@@ -75,38 +78,38 @@ final class RecurrentDeltaRule {
         int c = t * kd, w = t * vd;
         boolean direct = !scaled || t == 0, perChannel = false;
         float e = 1f, ie = 1f; // Γ and 1/Γ of a scalar gate; per channel they sit in fin and negLogDecay
-        float[] lg = blk.logDecay, nl = blk.negLogDecay;
+        double[] lg = blk.logDecay;
+        float[] nl = blk.negLogDecay;
         if (g == null) {
             blk.decayed[t] = !scaled;
             if (!scaled) Arrays.fill(blk.dec, c, c + kd, 1f);
         } else if (!channel) {
-            float G = (direct ? 0f : lg[0]) + g[go];
+            double G = (direct ? 0 : lg[0]) + g[go];
             boolean d = direct || G < -RESCALE_SPAN;
             blk.decayed[t] = d;
             if (d) {
                 Arrays.fill(blk.dec, c, c + kd, (float) Math.exp(G));
-                lg[0] = 0f;
+                lg[0] = 0;
             } else {
                 lg[0] = G;
                 e = (float) Math.exp(G);
-                ie = 1f / e;
+                ie = (float) Math.exp(-G);
             }
         } else {
-            if (direct) Arrays.fill(lg, 0, kd, 0f);
-            ops.add(lg, 0, g, go, lg, 0, kd);
-            boolean d = direct;
-            if (!d) {
-                ops.scale(-1f, lg, 0, nl, 0, kd);
-                d = ops.max(nl, 0, kd) > RESCALE_SPAN;
+            double lowest = 0;
+            for (int i = 0; i < kd; i++) {
+                lg[i] = (direct ? 0 : lg[i]) + g[go + i];
+                lowest = Math.min(lowest, lg[i]);
             }
+            boolean d = direct || lowest < -RESCALE_SPAN;
             blk.decayed[t] = d;
             if (d) {
-                ops.exp(lg, 0, blk.dec, c, kd);
-                Arrays.fill(lg, 0, kd, 0f);
+                roundedExp(ops, lg, 1, blk.dec, c, kd);
+                Arrays.fill(lg, 0, kd, 0);
             } else {
                 perChannel = true;
-                ops.exp(lg, 0, blk.fin, 0, kd);
-                ops.exp(nl, 0, nl, 0, kd);
+                roundedExp(ops, lg, 1, blk.fin, 0, kd);
+                roundedExp(ops, lg, -1, nl, 0, kd);
             }
         }
         float rk = l2norm ? invNorm(ops, k, ko, kd) : 1f, rq = l2norm ? invNorm(ops, q, qo, kd) : 1f;
@@ -132,10 +135,16 @@ final class RecurrentDeltaRule {
         return (float) (1.0 / Math.sqrt(ops.sumSquares(x, xo, n) + L2_EPS));
     }
 
-    /** The kernel's {@code fin} after a block of n tokens prepared by {@link #decay}: exp(G), or null when G = 0. */
+    /** {@code out[oo + i] = exp(sign · x[i])}: x rounded to float once, then the vectorised exp. */
+    private static void roundedExp(VectorOps ops, double[] x, int sign, float[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) out[oo + i] = (float) (sign * x[i]);
+        ops.exp(out, oo, out, oo, n);
+    }
+
+    /** The kernel's {@code fin} after a block of n tokens prepared by {@link #prepare}: exp(G), or null when G = 0. */
     static float[] finish(VectorOps ops, Block blk, int n, int kd, boolean gated, boolean channel) {
         if (!gated || blk.decayed[n - 1]) return null;
-        if (channel) ops.exp(blk.logDecay, 0, blk.fin, 0, kd);
+        if (channel) roundedExp(ops, blk.logDecay, 1, blk.fin, 0, kd);
         else Arrays.fill(blk.fin, 0, kd, (float) Math.exp(blk.logDecay[0]));
         return blk.fin;
     }

@@ -97,6 +97,33 @@ class RecurrentDeltaRuleTest {
         }
     }
 
+    /**
+     * A block whose accumulated log decay G sits just above -RESCALE_SPAN for 60 tokens of tiny decays: summed in
+     * float at |G| near 20, each add would round by up to half an ulp (1e-6) in the same direction and the decays
+     * between tokens drift by ~6e-5; G is kept in double, so only its one rounding to float remains.
+     */
+    @Test
+    void accumulatedLogDecayDoesNotDrift() {
+        DeltaRuleInputs in = new DeltaRuleInputs(13, 1, 64, 1, 1, 16, 16, 1, -0.1f);
+        float[] gh = in.gHead.data(), gc = in.gChannel.data();
+        float g1 = (float) (-RecurrentDeltaRule.RESCALE_SPAN + 0.5), ulp = Math.ulp(g1);
+        float tiny = -(Math.round(1e-3 / ulp) + 0.49f) * ulp; // ~1e-3, 0.49 ulp past a multiple: float sums round one way
+        for (int t = 0; t < 64; t++) {
+            float g = t == 0 ? 0f : t == 1 ? g1 : tiny;
+            gh[t] = g;
+            java.util.Arrays.fill(gc, t * 16, t * 16 + 16, g);
+        }
+        for (int kind = 0; kind < 4; kind++) {
+            ChunkDeltaRuleTest.close(run(in, kind, null), reference(in, kind, null), 2e-6, "kind " + kind);
+        }
+        // values of 1e24: k/Γ · u reaches e^19.5 · 1e24 = 3e32 in the scaled state, still a float
+        float[] va = in.v.data();
+        for (int i = 0; i < va.length; i++) va[i] *= 1e24f;
+        for (int kind = 0; kind < 4; kind++) {
+            ChunkDeltaRuleTest.close(run(in, kind, null), reference(in, kind, null), 2e-6, "v * 1e24, kind " + kind);
+        }
+    }
+
     @Test
     void varlenMatchesReference() {
         int[] cu = {0, 3, 3, 70, 150, 151};
