@@ -2,13 +2,19 @@ package org.seqmix.kernels;
 
 /**
  * The register-blocked inner kernel of {@link Gemm}: an {@link #mr()} x {@link #nr()} tile of C from a packed A
- * micro-panel ({@code kc} columns of mr consecutive floats) and a packed B micro-panel ({@code kc} rows of nr
- * consecutive floats). Writes {@code C = alpha * acc + beta * C}; when {@code beta == 0} C is not read.
+ * micro-panel ({@code kc} columns of mr consecutive values, each value {@link #aLanes()} times in a row) and a
+ * packed B micro-panel ({@code kc} rows of nr consecutive floats). Writes {@code C = alpha * acc + beta * C}; when
+ * {@code beta == 0} C is not read.
  */
 interface GemmMicroKernel {
     int mr();
 
     int nr();
+
+    /** Copies of each A value in the packed panel: 1, or a vector's lanes for a kernel that loads A pre-broadcast. */
+    default int aLanes() {
+        return 1;
+    }
 
     /** Human-readable name for logs and tests. */
     String name();

@@ -9,8 +9,11 @@ package org.seqmix.kernels;
 final class GemmPack {
     private GemmPack() {}
 
-    /** Packs op(A)[i0 .. i0+mc) x [p0 .. p0+kc) into {@code dst} (size ceil(mc/MR)*MR*kc). */
-    static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, int mr, float[] dst) {
+    /**
+     * Packs op(A)[i0 .. i0+mc) x [p0 .. p0+kc) into {@code dst} (size ceil(mc/MR)*MR*kc*lanes), each value
+     * {@code lanes} times in a row (see {@link GemmMicroKernel#aLanes}).
+     */
+    static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, int mr, int lanes, float[] dst) {
         int d = 0;
         for (int ir = 0; ir < mc; ir += mr) {
             int rows = Math.min(mr, mc - ir);
@@ -18,22 +21,25 @@ final class GemmPack {
                 // row-major A: read each row contiguously, write with stride MR
                 for (int r = 0; r < rows; r++) {
                     int src = aOff + (i0 + ir + r) * lda + p0;
-                    for (int p = 0; p < kc; p++) dst[d + p * mr + r] = a[src + p];
+                    for (int p = 0; p < kc; p++) put(dst, d + (p * mr + r) * lanes, lanes, a[src + p]);
                 }
             } else {
                 // op(A)[i][p] = a[p*lda + i]: MR consecutive floats per p
                 for (int p = 0; p < kc; p++) {
-                    int src = aOff + (p0 + p) * lda + i0 + ir;
-                    int o = d + p * mr;
-                    if (rows == mr) System.arraycopy(a, src, dst, o, mr);
-                    else for (int r = 0; r < rows; r++) dst[o + r] = a[src + r];
+                    int src = aOff + (p0 + p) * lda + i0 + ir, o = d + p * mr * lanes;
+                    if (rows == mr && lanes == 1) System.arraycopy(a, src, dst, o, mr);
+                    else for (int r = 0; r < rows; r++) put(dst, o + r * lanes, lanes, a[src + r]);
                 }
             }
             for (int r = rows; r < mr; r++) {
-                for (int p = 0; p < kc; p++) dst[d + p * mr + r] = 0f;
+                for (int p = 0; p < kc; p++) put(dst, d + (p * mr + r) * lanes, lanes, 0f);
             }
-            d += mr * kc;
+            d += mr * kc * lanes;
         }
+    }
+
+    private static void put(float[] dst, int o, int lanes, float v) {
+        for (int x = 0; x < lanes; x++) dst[o + x] = v;
     }
 
     /** Packs op(B)[p0 .. p0+kc) x [j0 .. j0+nc) into {@code dst} from {@code d} (size ceil(nc/NR)*NR*kc). */
