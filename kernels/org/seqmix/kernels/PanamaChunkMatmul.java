@@ -5,7 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Panama {@link ChunkMatmul}. When a's rows are contiguous (aps = 1), whole strips of 4 vectors of columns run as
- * 6 x 4-vector tiles (24 accumulators; {@link #rows}); the other columns, and a with any other stride, run as
+ * 6 x 4-vector tiles (24 accumulators; {@link #rows}) where there are 32 vector registers, strips of 2 vectors as
+ * 6 x 2-vector tiles ({@link #rows2}) with AVX2's 16; the other columns, and a with any other stride, run as
  * tiles of 8 rows x 2 vectors or 8 x 1 vector (the 16-wide sub-blocks of GLA), b read in place row by row. What no
  * tile covers goes through the scalar loop. Every element is the same fma chain as {@link ScalarChunkMatmul}, so
  * results are bit-identical to it. Loaded by name only when jdk.incubator.vector is present.
@@ -14,14 +15,26 @@ final class PanamaChunkMatmul implements ChunkMatmul {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final int NR = 2 * L, MR = 8;
+    /** 6 x 4-vector tiles (24 accumulators) need 32 vector registers; with 8-float vectors assume AVX2's 16. */
+    private final boolean wideTiles;
+
+    PanamaChunkMatmul() {
+        this(L > 8);
+    }
+
+    /** {@code wideTiles}: 6 x 4-vector tiles for contiguous rows of a, else 6 x 2-vector ones (tests run both). */
+    PanamaChunkMatmul(boolean wideTiles) {
+        this.wideTiles = wideTiles;
+    }
 
     @Override
-    public String name() { return "panama 6x" + 4 * L + " / 8x" + NR; }
+    public String name() { return "panama 6x" + (wideTiles ? 4 * L : NR) + " / 8x" + NR; }
 
     @Override
     public void mul(int m, int n, int k, float alpha, float[] a, int ao, int ars, int aps, float[] b, int bo, int ldb,
                     float[] c, int co, int ldc, boolean accumulate) {
-        if (aps == 1) rows(m, n, k, alpha, a, ao, ars, b, bo, ldb, c, co, ldc, accumulate);
+        if (aps == 1 && !wideTiles) rows2(m, n, k, alpha, a, ao, ars, b, bo, ldb, c, co, ldc, accumulate);
+        else if (aps == 1) rows(m, n, k, alpha, a, ao, ars, b, bo, ldb, c, co, ldc, accumulate);
         else narrow(m, n, k, alpha, a, ao, ars, aps, b, bo, ldb, c, co, ldc, accumulate);
     }
 
@@ -258,5 +271,70 @@ final class PanamaChunkMatmul implements ChunkMatmul {
         { int x = co + 0 * ldc + 1 * L; (accumulate ? d01.fma(va, FloatVector.fromArray(S, c, x)) : d01.mul(va)).intoArray(c, x); }
         { int x = co + 0 * ldc + 2 * L; (accumulate ? d02.fma(va, FloatVector.fromArray(S, c, x)) : d02.mul(va)).intoArray(c, x); }
         { int x = co + 0 * ldc + 3 * L; (accumulate ? d03.fma(va, FloatVector.fromArray(S, c, x)) : d03.mul(va)).intoArray(c, x); }
+    }
+
+    /**
+     * Unit-stride rows of a with 16 vector registers (AVX2): 6 x 2-vector tiles (12 accumulators, 2 b loads and 6 a
+     * broadcasts per 12 fmas), then 1 x 2-vector tiles for the last rows; other columns through {@link #narrow}.
+     * On Zen 3 the 6 x 4-vector tiles of {@link #rows} spill and ran 29-31 GFLOP/s at 64 x 128 x 128 (1 thread),
+     * these 39-61 in the same minutes.
+     */
+    private static void rows2(int m, int n, int k, float alpha, float[] a, int ao, int ars, float[] b, int bo, int ldb,
+                              float[] c, int co, int ldc, boolean accumulate) {
+        int n2 = n / NR * NR;
+        for (int j = 0; j < n2; j += NR) {
+            int i = 0;
+            for (; m - i >= 6; i += 6) tile6x2(k, alpha, a, ao + i * ars, ars, b, bo + j, ldb, c, co + i * ldc + j, ldc, accumulate);
+            for (; i < m; i++) tile1x2(k, alpha, a, ao + i * ars, b, bo + j, ldb, c, co + i * ldc + j, accumulate);
+        }
+        if (n2 < n) narrow(m, n - n2, k, alpha, a, ao, ars, 1, b, bo + n2, ldb, c, co + n2, ldc, accumulate);
+    }
+
+    private static void tile6x2(int k, float alpha, float[] a, int ao, int ars, float[] b, int bo, int ldb,
+                                float[] c, int co, int ldc, boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector d00 = z, d01 = z, d10 = z, d11 = z, d20 = z, d21 = z, d30 = z, d31 = z, d40 = z, d41 = z, d50 = z, d51 = z;
+        for (int p = 0, bp = bo; p < k; p++, bp += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+            FloatVector x = FloatVector.broadcast(S, a[ao + p]);
+            d00 = x.fma(b0, d00); d01 = x.fma(b1, d01);
+            x = FloatVector.broadcast(S, a[ao + ars + p]);
+            d10 = x.fma(b0, d10); d11 = x.fma(b1, d11);
+            x = FloatVector.broadcast(S, a[ao + 2 * ars + p]);
+            d20 = x.fma(b0, d20); d21 = x.fma(b1, d21);
+            x = FloatVector.broadcast(S, a[ao + 3 * ars + p]);
+            d30 = x.fma(b0, d30); d31 = x.fma(b1, d31);
+            x = FloatVector.broadcast(S, a[ao + 4 * ars + p]);
+            d40 = x.fma(b0, d40); d41 = x.fma(b1, d41);
+            x = FloatVector.broadcast(S, a[ao + 5 * ars + p]);
+            d50 = x.fma(b0, d50); d51 = x.fma(b1, d51);
+        }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        { int x = co; (accumulate ? d00.fma(va, FloatVector.fromArray(S, c, x)) : d00.mul(va)).intoArray(c, x); }
+        { int x = co + L; (accumulate ? d01.fma(va, FloatVector.fromArray(S, c, x)) : d01.mul(va)).intoArray(c, x); }
+        { int x = co + ldc; (accumulate ? d10.fma(va, FloatVector.fromArray(S, c, x)) : d10.mul(va)).intoArray(c, x); }
+        { int x = co + ldc + L; (accumulate ? d11.fma(va, FloatVector.fromArray(S, c, x)) : d11.mul(va)).intoArray(c, x); }
+        { int x = co + 2 * ldc; (accumulate ? d20.fma(va, FloatVector.fromArray(S, c, x)) : d20.mul(va)).intoArray(c, x); }
+        { int x = co + 2 * ldc + L; (accumulate ? d21.fma(va, FloatVector.fromArray(S, c, x)) : d21.mul(va)).intoArray(c, x); }
+        { int x = co + 3 * ldc; (accumulate ? d30.fma(va, FloatVector.fromArray(S, c, x)) : d30.mul(va)).intoArray(c, x); }
+        { int x = co + 3 * ldc + L; (accumulate ? d31.fma(va, FloatVector.fromArray(S, c, x)) : d31.mul(va)).intoArray(c, x); }
+        { int x = co + 4 * ldc; (accumulate ? d40.fma(va, FloatVector.fromArray(S, c, x)) : d40.mul(va)).intoArray(c, x); }
+        { int x = co + 4 * ldc + L; (accumulate ? d41.fma(va, FloatVector.fromArray(S, c, x)) : d41.mul(va)).intoArray(c, x); }
+        { int x = co + 5 * ldc; (accumulate ? d50.fma(va, FloatVector.fromArray(S, c, x)) : d50.mul(va)).intoArray(c, x); }
+        { int x = co + 5 * ldc + L; (accumulate ? d51.fma(va, FloatVector.fromArray(S, c, x)) : d51.mul(va)).intoArray(c, x); }
+    }
+
+    private static void tile1x2(int k, float alpha, float[] a, int ao, float[] b, int bo, int ldb,
+                                float[] c, int co, boolean accumulate) {
+        FloatVector d0 = FloatVector.zero(S), d1 = d0;
+        for (int p = 0, bp = bo; p < k; p++, bp += ldb) {
+            FloatVector x = FloatVector.broadcast(S, a[ao + p]);
+            d0 = x.fma(FloatVector.fromArray(S, b, bp), d0);
+            d1 = x.fma(FloatVector.fromArray(S, b, bp + L), d1);
+        }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        (accumulate ? d0.fma(va, FloatVector.fromArray(S, c, co)) : d0.mul(va)).intoArray(c, co);
+        (accumulate ? d1.fma(va, FloatVector.fromArray(S, c, co + L)) : d1.mul(va)).intoArray(c, co + L);
     }
 }

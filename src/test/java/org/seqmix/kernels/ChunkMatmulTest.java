@@ -69,10 +69,18 @@ class ChunkMatmulTest {
     }
 
     @Test
-    void panamaMatchesTheDefinitionAndTheScalarFloor() {
-        ChunkMatmul p = ChunkMatmul.panama();
-        assumeTrue(p != null, "jdk.incubator.vector not present");
-        checkDefinition(p);
+    void panamaMatchesTheDefinitionAndTheScalarFloor() throws Exception {
+        ChunkMatmul active = ChunkMatmul.panama();
+        assumeTrue(active != null, "jdk.incubator.vector not present");
+        assertEquals(active.getClass(), ChunkMatmul.get().getClass(), "the Panama kernel is the active one when the module is present");
+        for (boolean wide : new boolean[] {false, true}) {   // both tile sets, whatever this machine's default
+            ChunkMatmul p = active.getClass().getDeclaredConstructor(boolean.class).newInstance(wide);
+            checkDefinition(p);
+            checkScalarFloor(p);
+        }
+    }
+
+    private static void checkScalarFloor(ChunkMatmul p) {
         long seed = 100;
         for (int[] sh : SHAPES) {
             for (boolean tr : new boolean[] {false, true}) {
@@ -80,11 +88,10 @@ class ChunkMatmulTest {
                     Case t = Case.of(sh[0], sh[1], sh[2], tr, seed++);
                     for (float alpha : new float[] {0.3f, 1f, -1f}) {   // ±1: the delta rule's products
                         assertArrayEquals(t.run(ChunkMatmul.scalar(), alpha, acc), t.run(p, alpha, acc),
-                                sh[0] + "x" + sh[1] + "x" + sh[2] + " transposed=" + tr + " acc=" + acc + " alpha=" + alpha);
+                                p.name() + " " + sh[0] + "x" + sh[1] + "x" + sh[2] + " transposed=" + tr + " acc=" + acc + " alpha=" + alpha);
                     }
                 }
             }
         }
-        assertEquals(p.getClass(), ChunkMatmul.get().getClass(), "the Panama kernel is the active one when the module is present");
     }
 }
