@@ -24,6 +24,9 @@ public final class Gemm {
     // 1 thread: 36 rows of KC = 256 beat 18 rows by 10%, and KC = 128 or 64 with any MC by 25% or more
     private static final int MC_FLOATS = 36 * 256 * 8;
     private static final int NC0 = 3072;                        // B block 256 x 3072 floats = 3 MiB: in L3
+    // fewest columns of C for which A is packed pre-broadcast (1 thread: 64x16x128 ran 4x and 64x64x128 2x faster
+    // with A read by broadcast, 256x128x256 1.35x slower)
+    static final int PRE_BROADCAST_MIN_N = 128;
     private static final long PARALLEL_FLOPS = 2_000_000L;
     private static final long SMALL_FLOPS = 4_096L;           // below this, packing costs more than it saves
 
@@ -73,7 +76,7 @@ public final class Gemm {
         } else if (flops <= SMALL_FLOPS) {
             small(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
-            blocked(kern, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+            blocked(n < PRE_BROADCAST_MIN_N ? kern.singleLaneA() : kern, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
                     flops >= PARALLEL_FLOPS && Parallel.threads() > 1);
         }
     }

@@ -16,6 +16,14 @@ interface GemmMicroKernel {
         return 1;
     }
 
+    /**
+     * The same kernel reading A with one copy per value ({@link #aLanes()} = 1), for products with few columns: a
+     * pre-broadcast copy costs aLanes stores per A value and pays back only over many NR-column panels.
+     */
+    default GemmMicroKernel singleLaneA() {
+        return this;
+    }
+
     /** Human-readable name for logs and tests. */
     String name();
 

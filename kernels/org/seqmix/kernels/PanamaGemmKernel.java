@@ -16,28 +16,59 @@ final class PanamaGemmKernel implements GemmMicroKernel {
 
     @Override public int mr() { return 6; }
     @Override public int nr() { return NR; }
-    @Override public int aLanes() { return L; }
+    /** A packed pre-broadcast (vector loads), or one copy per value (scalar load + broadcast). */
+    private final boolean preBroadcast;
+
+    PanamaGemmKernel() {
+        this(true);
+    }
+
+    private PanamaGemmKernel(boolean preBroadcast) {
+        this.preBroadcast = preBroadcast;
+    }
+
+    @Override public int aLanes() { return preBroadcast ? L : 1; }
+    @Override public GemmMicroKernel singleLaneA() { return preBroadcast ? new PanamaGemmKernel(false) : this; }
     @Override public String name() { return "panama 6x" + NR; }
 
     @Override
     public void compute(int kc, float[] ap, int ao, float[] bp, int bo, float alpha, float beta, float[] c, int co, int ldc) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        for (int p = 0; p < kc; p++, ao += 6 * L, bo += NR) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
-            FloatVector a = FloatVector.fromArray(S, ap, ao);
-            c00 = b0.fma(a, c00); c01 = b1.fma(a, c01);
-            a = FloatVector.fromArray(S, ap, ao + 1 * L);
-            c10 = b0.fma(a, c10); c11 = b1.fma(a, c11);
-            a = FloatVector.fromArray(S, ap, ao + 2 * L);
-            c20 = b0.fma(a, c20); c21 = b1.fma(a, c21);
-            a = FloatVector.fromArray(S, ap, ao + 3 * L);
-            c30 = b0.fma(a, c30); c31 = b1.fma(a, c31);
-            a = FloatVector.fromArray(S, ap, ao + 4 * L);
-            c40 = b0.fma(a, c40); c41 = b1.fma(a, c41);
-            a = FloatVector.fromArray(S, ap, ao + 5 * L);
-            c50 = b0.fma(a, c50); c51 = b1.fma(a, c51);
+        if (preBroadcast) { // loop-invariant: C2 unswitches
+            for (int p = 0; p < kc; p++, ao += 6 * L, bo += NR) {
+                FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+                FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+                FloatVector a = FloatVector.fromArray(S, ap, ao);
+                c00 = b0.fma(a, c00); c01 = b1.fma(a, c01);
+                a = FloatVector.fromArray(S, ap, ao + 1 * L);
+                c10 = b0.fma(a, c10); c11 = b1.fma(a, c11);
+                a = FloatVector.fromArray(S, ap, ao + 2 * L);
+                c20 = b0.fma(a, c20); c21 = b1.fma(a, c21);
+                a = FloatVector.fromArray(S, ap, ao + 3 * L);
+                c30 = b0.fma(a, c30); c31 = b1.fma(a, c31);
+                a = FloatVector.fromArray(S, ap, ao + 4 * L);
+                c40 = b0.fma(a, c40); c41 = b1.fma(a, c41);
+                a = FloatVector.fromArray(S, ap, ao + 5 * L);
+                c50 = b0.fma(a, c50); c51 = b1.fma(a, c51);
+            }
+        } else {
+            for (int p = 0; p < kc; p++, ao += 6, bo += NR) {
+                FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+                FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+                FloatVector a = FloatVector.broadcast(S, ap[ao]);
+                c00 = b0.fma(a, c00); c01 = b1.fma(a, c01);
+                a = FloatVector.broadcast(S, ap[ao + 1]);
+                c10 = b0.fma(a, c10); c11 = b1.fma(a, c11);
+                a = FloatVector.broadcast(S, ap[ao + 2]);
+                c20 = b0.fma(a, c20); c21 = b1.fma(a, c21);
+                a = FloatVector.broadcast(S, ap[ao + 3]);
+                c30 = b0.fma(a, c30); c31 = b1.fma(a, c31);
+                a = FloatVector.broadcast(S, ap[ao + 4]);
+                c40 = b0.fma(a, c40); c41 = b1.fma(a, c41);
+                a = FloatVector.broadcast(S, ap[ao + 5]);
+                c50 = b0.fma(a, c50); c51 = b1.fma(a, c51);
+            }
         }
         // stores written out (no helper taking vectors) so C2 never has to box an accumulator
         int o1 = co + ldc, o2 = o1 + ldc, o3 = o2 + ldc, o4 = o3 + ldc, o5 = o4 + ldc;

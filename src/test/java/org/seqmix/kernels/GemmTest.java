@@ -15,7 +15,9 @@ class GemmTest {
         List<GemmMicroKernel> l = new ArrayList<>();
         l.add(new ScalarGemmKernel());
         if (VectorizationProvider.vectorModulePresent()) {
-            l.add((GemmMicroKernel) Class.forName("org.seqmix.kernels.PanamaGemmKernel").getDeclaredConstructor().newInstance());
+            GemmMicroKernel p = (GemmMicroKernel) Class.forName("org.seqmix.kernels.PanamaGemmKernel").getDeclaredConstructor().newInstance();
+            l.add(p);
+            l.add(p.singleLaneA());   // A read by broadcast: Gemm's choice below PRE_BROADCAST_MIN_N columns
         }
         return l;
     }
