@@ -275,7 +275,8 @@ final class PanamaChunkMatmul implements ChunkMatmul {
 
     /**
      * Unit-stride rows of a with 16 vector registers (AVX2): 6 x 2-vector tiles (12 accumulators, 2 b loads and 6 a
-     * broadcasts per 12 fmas), then 1 x 2-vector tiles for the last rows; other columns through {@link #narrow}.
+     * broadcasts per 12 fmas) while at least 10 or exactly 6 rows remain, then 4 x 2 (so 64 and 16 rows leave no
+     * single rows: a 1 x 2 tile's two FMA chains run at a quarter of the FMA throughput), then 1 x 2; other columns through {@link #narrow}.
      * On Zen 3 the 6 x 4-vector tiles of {@link #rows} spill and ran 29-31 GFLOP/s at 64 x 128 x 128 (1 thread),
      * these 39-61 in the same minutes.
      */
@@ -284,7 +285,8 @@ final class PanamaChunkMatmul implements ChunkMatmul {
         int n2 = n / NR * NR;
         for (int j = 0; j < n2; j += NR) {
             int i = 0;
-            for (; m - i >= 6; i += 6) tile6x2(k, alpha, a, ao + i * ars, ars, b, bo + j, ldb, c, co + i * ldc + j, ldc, accumulate);
+            for (; m - i >= 10 || m - i == 6; i += 6) tile6x2(k, alpha, a, ao + i * ars, ars, b, bo + j, ldb, c, co + i * ldc + j, ldc, accumulate);
+            for (; m - i >= 4; i += 4) tile4x2(k, alpha, a, ao + i * ars, ars, b, bo + j, ldb, c, co + i * ldc + j, ldc, accumulate);
             for (; i < m; i++) tile1x2(k, alpha, a, ao + i * ars, b, bo + j, ldb, c, co + i * ldc + j, accumulate);
         }
         if (n2 < n) narrow(m, n - n2, k, alpha, a, ao, ars, 1, b, bo + n2, ldb, c, co + n2, ldc, accumulate);
@@ -323,6 +325,33 @@ final class PanamaChunkMatmul implements ChunkMatmul {
         { int x = co + 4 * ldc + L; (accumulate ? d41.fma(va, FloatVector.fromArray(S, c, x)) : d41.mul(va)).intoArray(c, x); }
         { int x = co + 5 * ldc; (accumulate ? d50.fma(va, FloatVector.fromArray(S, c, x)) : d50.mul(va)).intoArray(c, x); }
         { int x = co + 5 * ldc + L; (accumulate ? d51.fma(va, FloatVector.fromArray(S, c, x)) : d51.mul(va)).intoArray(c, x); }
+    }
+
+    private static void tile4x2(int k, float alpha, float[] a, int ao, int ars, float[] b, int bo, int ldb,
+                                float[] c, int co, int ldc, boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector d00 = z, d01 = z, d10 = z, d11 = z, d20 = z, d21 = z, d30 = z, d31 = z;
+        for (int p = 0, bp = bo; p < k; p++, bp += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+            FloatVector x = FloatVector.broadcast(S, a[ao + p]);
+            d00 = x.fma(b0, d00); d01 = x.fma(b1, d01);
+            x = FloatVector.broadcast(S, a[ao + ars + p]);
+            d10 = x.fma(b0, d10); d11 = x.fma(b1, d11);
+            x = FloatVector.broadcast(S, a[ao + 2 * ars + p]);
+            d20 = x.fma(b0, d20); d21 = x.fma(b1, d21);
+            x = FloatVector.broadcast(S, a[ao + 3 * ars + p]);
+            d30 = x.fma(b0, d30); d31 = x.fma(b1, d31);
+        }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        { int x = co; (accumulate ? d00.fma(va, FloatVector.fromArray(S, c, x)) : d00.mul(va)).intoArray(c, x); }
+        { int x = co + L; (accumulate ? d01.fma(va, FloatVector.fromArray(S, c, x)) : d01.mul(va)).intoArray(c, x); }
+        { int x = co + ldc; (accumulate ? d10.fma(va, FloatVector.fromArray(S, c, x)) : d10.mul(va)).intoArray(c, x); }
+        { int x = co + ldc + L; (accumulate ? d11.fma(va, FloatVector.fromArray(S, c, x)) : d11.mul(va)).intoArray(c, x); }
+        { int x = co + 2 * ldc; (accumulate ? d20.fma(va, FloatVector.fromArray(S, c, x)) : d20.mul(va)).intoArray(c, x); }
+        { int x = co + 2 * ldc + L; (accumulate ? d21.fma(va, FloatVector.fromArray(S, c, x)) : d21.mul(va)).intoArray(c, x); }
+        { int x = co + 3 * ldc; (accumulate ? d30.fma(va, FloatVector.fromArray(S, c, x)) : d30.mul(va)).intoArray(c, x); }
+        { int x = co + 3 * ldc + L; (accumulate ? d31.fma(va, FloatVector.fromArray(S, c, x)) : d31.mul(va)).intoArray(c, x); }
     }
 
     private static void tile1x2(int k, float alpha, float[] a, int ao, float[] b, int bo, int ldb,
