@@ -10,7 +10,9 @@ import org.seqmix.core.Parallel;
  * <p>GotoBLAS/BLIS structure: for each NC-column block of C and each KC-deep slice of K, op(B) is packed into
  * NR-column micro-panels, then for each MC-row block op(A) is packed into MR-row micro-panels and a
  * register-blocked micro-kernel ({@link GemmMicroKernel}: Panama 6 x 2 vectors (6x16 on AVX2, 6x32 on AVX-512) when
- * the vector module is present, a scalar 4x4 otherwise) computes every MR x NR tile. Packing buffers are per-thread and reused, so the small products of
+ * the vector module is present, a scalar 4x4 otherwise) computes every MR x NR tile. From {@link #PRE_BROADCAST_MIN_N}
+ * columns of C up, the Panama kernel's A panels hold each value once per vector lane, so the kernel loads A as
+ * vectors instead of broadcasting scalars (see docs/architecture.md). Packing buffers are per-thread and reused, so the small products of
  * the chunk kernels allocate nothing. A single row of C (one token through a projection) skips packing and runs
  * as dot products or row updates through {@link VectorOps}. Large products (>= 2 MFLOP) split C tiles over {@link Parallel#forRange};
  * K is never split and KC is fixed, so every element of C is computed by the same sequence of operations for any
