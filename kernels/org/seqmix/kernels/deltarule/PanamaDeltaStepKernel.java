@@ -23,7 +23,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     public void block(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk, float[] qs,
                       float[] wv, float[] fin, float[] o, int oOff, int oStride, float[] tile) {
         if (n == 1 && fin == null && DeltaStepKernel.decays(decayed, 0) && tile != null && tile.length >= vd) {
-            single(s, so, kd, vd, dec, bk, kk, qs, wv, o, oOff, tile);
+            single(s, so, kd, vd, dec, bk, kk, qs, wv, o, oOff);
             return;
         }
         int j = 0, w = 4 * L;
@@ -150,11 +150,12 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     /**
      * One token (decode) in two passes instead of a write pass and a read-write pass: with x_i = dec_i S_i,
      * a read-only pass gives kv = Σ bk_i x_i and Σ qs_i x_i, then o = Σ qs_i x_i + u (k·qs) (as S_i + k_i u is
-     * queried) and a row stream writes S_i = x_i + k_i u, last rows first, while the first pass left them in L1.
-     * {@code tile} holds u (at least V floats).
+     * queried) and the write pass S_i = x_i + k_i u follows on the same column strip, last rows first, while
+     * the read pass left the strip (K x 4L floats, 16 KiB at K = 128 on AVX2) in L1: the state (64 KiB per head
+     * at K = V = 128, 2 MiB for 32 heads) is read from L2/L3 once per token, not twice.
      */
     private static void single(float[] s, int so, int kd, int vd, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
-                               float[] o, int oo, float[] u) {
+                               float[] o, int oo) {
         FloatVector kq = FloatVector.broadcast(F, OpsDeltaStepKernel.dot(kk, qs, kd));
         int j = 0;
         for (; j + 4 * L <= vd; j += 4 * L) {
@@ -177,14 +178,19 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
             }
             FloatVector u0 = FloatVector.fromArray(F, wv, j).sub(p0), u1 = FloatVector.fromArray(F, wv, j + L).sub(p1);
             FloatVector u2 = FloatVector.fromArray(F, wv, j + 2 * L).sub(p2), u3 = FloatVector.fromArray(F, wv, j + 3 * L).sub(p3);
-            u0.intoArray(u, j);
-            u1.intoArray(u, j + L);
-            u2.intoArray(u, j + 2 * L);
-            u3.intoArray(u, j + 3 * L);
             u0.fma(kq, a0).intoArray(o, oo + j);
             u1.fma(kq, a1).intoArray(o, oo + j + L);
             u2.fma(kq, a2).intoArray(o, oo + j + 2 * L);
             u3.fma(kq, a3).intoArray(o, oo + j + 3 * L);
+            // the write pass on the same column strip, last rows first: the read pass just left it in L1
+            for (int i = kd - 1; i >= 0; i--) {
+                int r = so + i * vd + j;
+                FloatVector di = FloatVector.broadcast(F, dec[i]), ki = FloatVector.broadcast(F, kk[i]);
+                u0.fma(ki, FloatVector.fromArray(F, s, r).mul(di)).intoArray(s, r);
+                u1.fma(ki, FloatVector.fromArray(F, s, r + L).mul(di)).intoArray(s, r + L);
+                u2.fma(ki, FloatVector.fromArray(F, s, r + 2 * L).mul(di)).intoArray(s, r + 2 * L);
+                u3.fma(ki, FloatVector.fromArray(F, s, r + 3 * L).mul(di)).intoArray(s, r + 3 * L);
+            }
         }
         for (; j + L <= vd; j += L) {
             FloatVector p0 = FloatVector.zero(F), a0 = p0;
@@ -194,8 +200,11 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
                 a0 = r0.fma(FloatVector.broadcast(F, qs[i]), a0);
             }
             FloatVector u0 = FloatVector.fromArray(F, wv, j).sub(p0);
-            u0.intoArray(u, j);
             u0.fma(kq, a0).intoArray(o, oo + j);
+            for (int i = kd - 1; i >= 0; i--) {
+                int r = so + i * vd + j;
+                u0.fma(FloatVector.broadcast(F, kk[i]), FloatVector.fromArray(F, s, r).mul(dec[i])).intoArray(s, r);
+            }
         }
         for (; j < vd; j++) {
             float p = 0f, a = 0f;
@@ -204,18 +213,12 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
                 p = Math.fma(bk[i], x, p);
                 a = Math.fma(qs[i], x, a);
             }
-            u[j] = wv[j] - p;
-            o[oo + j] = Math.fma(u[j], kq.lane(0), a);
-        }
-        int vv = vd - vd % L;
-        for (int i = kd - 1; i >= 0; i--) {
-            int r = so + i * vd;
-            float di = dec[i];
-            FloatVector ki = FloatVector.broadcast(F, kk[i]);
-            for (int c = 0; c < vv; c += L) {
-                FloatVector.fromArray(F, u, c).fma(ki, FloatVector.fromArray(F, s, r + c).mul(di)).intoArray(s, r + c);
+            float uj = wv[j] - p;
+            o[oo + j] = Math.fma(uj, kq.lane(0), a);
+            for (int i = kd - 1; i >= 0; i--) {
+                int r = so + i * vd + j;
+                s[r] = Math.fma(uj, kk[i], s[r] * dec[i]);
             }
-            for (int c = vv; c < vd; c++) s[r + c] = Math.fma(u[c], kk[i], s[r + c] * di);
         }
     }
 
