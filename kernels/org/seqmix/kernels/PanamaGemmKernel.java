@@ -27,8 +27,11 @@ final class PanamaGemmKernel implements GemmMicroKernel {
         this.preBroadcast = preBroadcast;
     }
 
+    /** The broadcast twin, made once: {@link Gemm} asks for it on every product with few columns. */
+    private static final PanamaGemmKernel SINGLE_LANE = new PanamaGemmKernel(false);
+
     @Override public int aLanes() { return preBroadcast ? L : 1; }
-    @Override public GemmMicroKernel singleLaneA() { return preBroadcast ? new PanamaGemmKernel(false) : this; }
+    @Override public GemmMicroKernel singleLaneA() { return preBroadcast ? SINGLE_LANE : this; }
     @Override public String name() { return "panama 6x" + NR; }
 
     @Override

@@ -23,9 +23,9 @@ interface DeltaStepKernel {
      * Runs {@code n} tokens on {@code s[so .. so + K*V)}. Token t reads {@code dec, bk, kk, qs [t*K .. +K)} and
      * {@code wv [t*V .. +V)} (w∘v, or beta·v) and writes {@code o[oOff + t*oStride .. +V)}; {@code decayed} null =
      * every token decays the state by its dec row, else only those marked; {@code fin} ({@code [K]}) multiplies the
-     * state rows after the last token, or null. {@code tile}: scratch
-     * of {@link #TILE_FLOATS_PER_ROW} floats per key row (a contiguous copy of a column tile) and at least V floats
-     * (u of a one-token block, which then takes a read pass and a write pass), or null.
+     * state rows after the last token, or null (a one-token block without {@code fin} takes a read pass and a write
+     * pass per column strip instead). {@code tile}: scratch of {@link #TILE_FLOATS_PER_ROW} floats per key row (a
+     * contiguous copy of a column tile), or null.
      */
     void block(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk, float[] qs,
                float[] wv, float[] fin, float[] o, int oOff, int oStride, float[] tile);

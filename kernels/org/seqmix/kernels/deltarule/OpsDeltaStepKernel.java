@@ -8,7 +8,7 @@ final class OpsDeltaStepKernel implements DeltaStepKernel {
     @Override
     public void block(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk, float[] qs,
                       float[] wv, float[] fin, float[] o, int oOff, int oStride, float[] tile) {
-        if (n == 1 && fin == null && DeltaStepKernel.decays(decayed, 0) && tile != null && tile.length >= vd) { // as the Panama twin
+        if (n == 1 && fin == null && DeltaStepKernel.decays(decayed, 0)) { // as the Panama twin
             single(s, so, kd, vd, dec, bk, kk, qs, wv, o, oOff);
             return;
         }

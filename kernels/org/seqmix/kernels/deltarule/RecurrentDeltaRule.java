@@ -44,7 +44,7 @@ final class RecurrentDeltaRule {
             qs = new float[n * kd];
             wv = new float[n * vd];
             out = new float[n * vd];
-            tile = new float[Math.max(kd * DeltaStepKernel.TILE_FLOATS_PER_ROW, vd)];
+            tile = new float[kd * DeltaStepKernel.TILE_FLOATS_PER_ROW];
             decayed = new boolean[n];
             logDecay = new double[kd];
             negLogDecay = new float[kd];
