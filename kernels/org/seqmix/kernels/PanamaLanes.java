@@ -31,8 +31,6 @@ public final class PanamaLanes {
     public static final VectorMask<Float> BIT8 = laneBit(8), BIT4 = laneBit(4), BIT2 = laneBit(2), BIT1 = laneBit(1);
     public static final VectorShuffle<Float> XOR8 = xor(8), XOR4 = xor(4), XOR2 = xor(2), XOR1 = xor(1);
     public static final VectorShuffle<Float> BITREV = VectorShuffle.fromOp(S, l -> L == 16 ? Integer.reverse(l) >>> 28 : l);
-    /** The same fold of 8 vectors with 8-lane vectors (levels 4, 2, 1): lane l holds vector bitrev3(l). */
-    public static final VectorShuffle<Float> BITREV8 = VectorShuffle.fromOp(S, l -> L == 8 ? Integer.reverse(l) >>> 29 : l);
 
     private PanamaLanes() {}
 

@@ -13,8 +13,9 @@ import org.seqmix.kernels.PanamaLanes;
  * {@link DecodeKernel} on {@code jdk.incubator.vector}. Scores: with 16-lane vectors, blocks of 16 keys (f32: one
  * accumulator per key, q loaded once per column block; bf16: two passes of 8 keys with even/odd accumulators, so
  * 16 FMA chains stay independent) reduced together by a fixed tree of blends and lane swaps into one vector of 16
- * scores (4 vector ops per key pair and level instead of a horizontal sum per key); with 8-lane vectors (AVX2)
- * the same for blocks of 8 keys (levels 4, 2, 1); otherwise one key at a time. Values: o for 8 vectors of the head dim in registers while the rows stream by. bf16 entries are
+ * scores (4 vector ops per key pair and level instead of a horizontal sum per key); otherwise (8-lane AVX2
+ * vectors included) one key at a time, its row read front to back in two FMA chains. Values: o for 8 vectors of
+ * the head dim in registers while the rows stream by. bf16 entries are
  * read 2L at a time as L ints: {@code int << 16} is the even entry, {@code int & 0xFFFF0000} the odd one, so q
  * and o are kept in that even/odd order (see {@link DecodeKernel#toKernelOrder}). Hot loops are written out in one
  * method body each (no vector arguments to calls C2 might not inline); tails are scalar. Loaded by name only.
@@ -28,7 +29,6 @@ final class PanamaDecodeKernel implements DecodeKernel {
     private static final VectorMask<Float> M8 = PanamaLanes.BIT8, M4 = PanamaLanes.BIT4, M2 = PanamaLanes.BIT2, M1 = PanamaLanes.BIT1;
     private static final VectorShuffle<Float> X8 = PanamaLanes.XOR8, X4 = PanamaLanes.XOR4, X2 = PanamaLanes.XOR2, X1 = PanamaLanes.XOR1;
     private static final VectorShuffle<Float> BITREV = PanamaLanes.BITREV;
-    private static final VectorShuffle<Float> BITREV8 = PanamaLanes.BITREV8;
 
     @Override
     public void scores(float[] q, int qo, float[] k, int ko, int n, int d, float[] s, int so) {
@@ -80,18 +80,22 @@ final class PanamaDecodeKernel implements DecodeKernel {
                 }
             }
         }
-        if (L == 8) {
-            for (; j + 8 <= n; j += 8) keys8F32(q, qo, k, ko + j * d, d, bound, s, so + j);
-        }
+        // one key at a time, its row read front to back (two FMA chains; the out-of-order core overlaps keys):
+        // reading 8 rows side by side, 32 bytes of each in turn, streamed K from memory at half this rate on Zen 3
         for (; j < n; j++) {
-            int r = ko + j * d;
-            FloatVector acc = z;
-            for (int x = 0; x < bound; x += L) acc = FloatVector.fromArray(F, k, r + x).fma(FloatVector.fromArray(F, q, qo + x), acc);
+            int r = ko + j * d, x = 0;
+            FloatVector acc = z, odd = z;
+            for (; x + 2 * L <= bound; x += 2 * L) {
+                acc = FloatVector.fromArray(F, k, r + x).fma(FloatVector.fromArray(F, q, qo + x), acc);
+                odd = FloatVector.fromArray(F, k, r + x + L).fma(FloatVector.fromArray(F, q, qo + x + L), odd);
+            }
+            if (x < bound) acc = FloatVector.fromArray(F, k, r + x).fma(FloatVector.fromArray(F, q, qo + x), acc);
+            acc = acc.add(odd);
             if (L >= 16) acc = acc.add(acc.rearrange(PanamaLanes.ROT8));
             if (L >= 8) acc = acc.add(acc.rearrange(PanamaLanes.ROT4));
             if (L >= 4) acc = acc.add(acc.rearrange(PanamaLanes.ROT2));
             float sum = acc.add(acc.rearrange(PanamaLanes.ROT1)).lane(0);
-            for (int x = bound; x < d; x++) sum += q[qo + x] * k[r + x];
+            for (x = bound; x < d; x++) sum += q[qo + x] * k[r + x];
             s[so + j] = sum;
         }
     }
@@ -115,17 +119,16 @@ final class PanamaDecodeKernel implements DecodeKernel {
                 }
             }
         }
-        if (L == 8) {
-            for (; j + 8 <= n; j += 8) keys8Bf16(q, qo, k, ko + j * d, d, bound, s, so + j);
-        }
+        // one key at a time, as scores(): even entries in one chain, odd in another
         for (; j < n; j++) {
             int r = ko + j * d;
-            FloatVector acc = z;
+            FloatVector acc = z, odd = z;
             for (int x = 0; x < bound; x += 2 * L) {
                 IntVector w = ShortVector.fromArray(S, k, r + x).reinterpretAsInts();
                 acc = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, q, qo + x), acc);
-                acc = w.and(HI).reinterpretAsFloats().fma(FloatVector.fromArray(F, q, qo + x + L), acc);
+                odd = w.and(HI).reinterpretAsFloats().fma(FloatVector.fromArray(F, q, qo + x + L), odd);
             }
+            acc = acc.add(odd);
             if (L >= 16) acc = acc.add(acc.rearrange(PanamaLanes.ROT8));
             if (L >= 8) acc = acc.add(acc.rearrange(PanamaLanes.ROT4));
             if (L >= 4) acc = acc.add(acc.rearrange(PanamaLanes.ROT2));
@@ -184,76 +187,6 @@ final class PanamaDecodeKernel implements DecodeKernel {
         } else {
             FloatVector g0 = FloatVector.fromArray(F, s, sp);
             g0.blend(g, M1).add(g.blend(g0, M1).rearrange(X1)).rearrange(BITREV).intoArray(s, sp);
-        }
-    }
-
-    /**
-     * 8-lane vectors (AVX2): eight keys from row r, one accumulator each (8 independent FMA chains instead of one
-     * per key), folded by the fixed tree (levels 4, 2, 1) into one vector of their 8 scores; scalar tails added.
-     */
-    private static void keys8F32(float[] q, int qo, float[] k, int r, int d, int bound, float[] s, int sp) {
-        FloatVector z = FloatVector.zero(F);
-        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
-        for (int x = 0; x < bound; x += L) {
-            FloatVector qv = FloatVector.fromArray(F, q, qo + x);
-            a0 = FloatVector.fromArray(F, k, r + x).fma(qv, a0);
-            a1 = FloatVector.fromArray(F, k, r + d + x).fma(qv, a1);
-            a2 = FloatVector.fromArray(F, k, r + 2 * d + x).fma(qv, a2);
-            a3 = FloatVector.fromArray(F, k, r + 3 * d + x).fma(qv, a3);
-            a4 = FloatVector.fromArray(F, k, r + 4 * d + x).fma(qv, a4);
-            a5 = FloatVector.fromArray(F, k, r + 5 * d + x).fma(qv, a5);
-            a6 = FloatVector.fromArray(F, k, r + 6 * d + x).fma(qv, a6);
-            a7 = FloatVector.fromArray(F, k, r + 7 * d + x).fma(qv, a7);
-        }
-        FloatVector c0 = a0.blend(a1, M4).add(a1.blend(a0, M4).rearrange(X4));
-        FloatVector c1 = a2.blend(a3, M4).add(a3.blend(a2, M4).rearrange(X4));
-        FloatVector c2 = a4.blend(a5, M4).add(a5.blend(a4, M4).rearrange(X4));
-        FloatVector c3 = a6.blend(a7, M4).add(a7.blend(a6, M4).rearrange(X4));
-        FloatVector e0 = c0.blend(c1, M2).add(c1.blend(c0, M2).rearrange(X2));
-        FloatVector e1 = c2.blend(c3, M2).add(c3.blend(c2, M2).rearrange(X2));
-        e0.blend(e1, M1).add(e1.blend(e0, M1).rearrange(X1)).rearrange(BITREV8).intoArray(s, sp);
-        for (int t = 0; t < 8 && bound < d; t++) {
-            float acc = 0;
-            for (int x = bound, rt = r + t * d; x < d; x++) acc += q[qo + x] * k[rt + x];
-            s[sp + t] += acc;
-        }
-    }
-
-    /** {@link #keys8F32} on bf16 rows read 2L entries at a time (even entries, then odd, into the key's accumulator). */
-    private static void keys8Bf16(float[] q, int qo, short[] k, int r, int d, int bound, float[] s, int sp) {
-        FloatVector z = FloatVector.zero(F);
-        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
-        for (int x = 0; x < bound; x += 2 * L) {
-            FloatVector qe = FloatVector.fromArray(F, q, qo + x), qd = FloatVector.fromArray(F, q, qo + x + L);
-            IntVector w;
-            w = ShortVector.fromArray(S, k, r + x).reinterpretAsInts();
-            a0 = w.and(HI).reinterpretAsFloats().fma(qd, w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a0));
-            w = ShortVector.fromArray(S, k, r + d + x).reinterpretAsInts();
-            a1 = w.and(HI).reinterpretAsFloats().fma(qd, w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a1));
-            w = ShortVector.fromArray(S, k, r + 2 * d + x).reinterpretAsInts();
-            a2 = w.and(HI).reinterpretAsFloats().fma(qd, w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a2));
-            w = ShortVector.fromArray(S, k, r + 3 * d + x).reinterpretAsInts();
-            a3 = w.and(HI).reinterpretAsFloats().fma(qd, w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a3));
-            w = ShortVector.fromArray(S, k, r + 4 * d + x).reinterpretAsInts();
-            a4 = w.and(HI).reinterpretAsFloats().fma(qd, w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a4));
-            w = ShortVector.fromArray(S, k, r + 5 * d + x).reinterpretAsInts();
-            a5 = w.and(HI).reinterpretAsFloats().fma(qd, w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a5));
-            w = ShortVector.fromArray(S, k, r + 6 * d + x).reinterpretAsInts();
-            a6 = w.and(HI).reinterpretAsFloats().fma(qd, w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a6));
-            w = ShortVector.fromArray(S, k, r + 7 * d + x).reinterpretAsInts();
-            a7 = w.and(HI).reinterpretAsFloats().fma(qd, w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(qe, a7));
-        }
-        FloatVector c0 = a0.blend(a1, M4).add(a1.blend(a0, M4).rearrange(X4));
-        FloatVector c1 = a2.blend(a3, M4).add(a3.blend(a2, M4).rearrange(X4));
-        FloatVector c2 = a4.blend(a5, M4).add(a5.blend(a4, M4).rearrange(X4));
-        FloatVector c3 = a6.blend(a7, M4).add(a7.blend(a6, M4).rearrange(X4));
-        FloatVector e0 = c0.blend(c1, M2).add(c1.blend(c0, M2).rearrange(X2));
-        FloatVector e1 = c2.blend(c3, M2).add(c3.blend(c2, M2).rearrange(X2));
-        e0.blend(e1, M1).add(e1.blend(e0, M1).rearrange(X1)).rearrange(BITREV8).intoArray(s, sp);
-        for (int t = 0; t < 8 && bound < d; t++) {
-            float acc = 0;
-            for (int x = bound, rt = r + t * d; x < d; x++) acc += q[qo + x] * Bf16Ops.toFloat(k[rt + x]);
-            s[sp + t] += acc;
         }
     }
 
