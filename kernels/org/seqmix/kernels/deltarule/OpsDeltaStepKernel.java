@@ -52,22 +52,22 @@ final class OpsDeltaStepKernel implements DeltaStepKernel {
         }
     }
 
-    /** One token as {@code PanamaDeltaStepKernel.single}: o = Σ qs_i x_i + u (k·qs) with x_i = dec_i S_i. */
+    /** One token as {@code PanamaDeltaStepKernel.single}: o = Σ (qs_i dec_i) S_i + u (k·qs), S_i = dec_i S_i + k_i u. */
     private static void single(float[] s, int so, int kd, int vd, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
                                float[] o, int oo) {
         float kq = dot(kk, qs, kd);
         for (int j = 0; j < vd; j++) {
             float p = 0f, a = 0f;
             for (int i = 0; i < kd; i++) {
-                float x = s[so + i * vd + j] * dec[i];
-                p = Math.fma(bk[i], x, p);
-                a = Math.fma(qs[i], x, a);
+                float x = s[so + i * vd + j];
+                p = Math.fma(bk[i] * dec[i], x, p);
+                a = Math.fma(qs[i] * dec[i], x, a);
             }
             float u = wv[j] - p;
             o[oo + j] = Math.fma(u, kq, a);
             for (int i = 0; i < kd; i++) {
                 int r = so + i * vd + j;
-                s[r] = Math.fma(u, kk[i], s[r] * dec[i]);
+                s[r] = Math.fma(s[r], dec[i], u * kk[i]);
             }
         }
     }
