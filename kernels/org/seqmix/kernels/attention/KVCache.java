@@ -31,6 +31,12 @@ public final class KVCache {
     final short[] kh, vh; // bf16 entries (null when float32)
     /** Visible keys per work item of a step: long contexts are split so both cores stream one head. */
     static final int SEGMENT = 1024;
+    /** Shortest segment: when there are fewer than {@link #MIN_ITEMS} (sequence, kv head, segment) items, segments halve down to this. */
+    static final int MIN_SEGMENT = 128;
+    /** Items a step aims for (a shape-only rule, so results do not depend on the thread count). */
+    static final int MIN_ITEMS = 8;
+    /** Keys per block of a work item: each block of K (or V) rows serves every query head of the kv head while it is in L1. */
+    private static final int KEY_BLOCK = 64;
     private final DecodeKernel kernel = DecodeKernel.get();
     private final float[] scores; // [B * HQ, slots]
     private final float[] qk; // [B * HQ, D] queries in kernel order
@@ -43,7 +49,7 @@ public final class KVCache {
     // per-call arguments of the preallocated parallel body (no capturing lambda per step)
     private float curScale;
     private final int[] runSlot = new int[6], runFirst = new int[6], runLength = new int[6]; // visible slot runs
-    private int numRuns, visible, segments;
+    private int numRuns, visible, segments, segmentLength;
     private final IntConsumer attendBody = this::attendItem;
 
     private KVCache(int batch, int numQueryHeads, int numKvHeads, int headDim, int slots, boolean ring, AttentionMask mask, boolean half) {
@@ -71,7 +77,8 @@ public final class KVCache {
         this.vh = half ? new short[(int) n] : null;
         this.scores = new float[batch * numQueryHeads * slots];
         this.qk = new float[batch * numQueryHeads * headDim];
-        this.maxSegments = (slots + SEGMENT - 1) / SEGMENT;
+        // segmentsFor never exceeds this (halving below SEGMENT happens only while there are < MIN_ITEMS items)
+        this.maxSegments = Math.max((slots + SEGMENT - 1) / SEGMENT, 2 * MIN_ITEMS);
         this.partOut = new float[batch * numQueryHeads * maxSegments * headDim];
         this.partMax = new float[batch * numQueryHeads * maxSegments];
         this.partSum = new float[batch * numQueryHeads * maxSegments];
@@ -234,12 +241,15 @@ public final class KVCache {
         visible = 0;
         addPositions(0, mask.hasWindow() ? Math.min(mask.numSinkTokens(), lo) : 0);
         addPositions(lo, i + 1);
-        segments = (visible + SEGMENT - 1) / SEGMENT;
+        int groups = batch * numKvHeads;
+        segmentLength = SEGMENT;
+        while (segmentLength > MIN_SEGMENT && groups * ((visible + segmentLength - 1) / segmentLength) < MIN_ITEMS) segmentLength /= 2;
+        segments = (visible + segmentLength - 1) / segmentLength;
         boolean half = kh != null;
         int items = batch * numQueryHeads;
         for (int item = 0; item < items; item++) kernel.toKernelOrder(q.data(), q.offset() + item * headDim, qk, item * headDim, headDim, half);
         curScale = scale;
-        Parallel.forRange(items * segments, attendBody);
+        Parallel.forRange(groups * segments, attendBody);
         // merge the segments of each head in segment order: the same sums for any thread count
         VectorOps ops = VectorizationProvider.ops();
         for (int item = 0; item < items; item++) {
@@ -271,35 +281,48 @@ public final class KVCache {
     }
 
     /**
-     * One segment (SEGMENT visible keys, in position order) of one query head (flash-decoding): scores streamed
-     * from the keys, softmax within the segment, then the values streamed into the segment's output; the
-     * segment's max and normaliser let {@link #attend} merge segments exactly as one softmax.
+     * One segment (segmentLength visible keys, in position order) of one kv head, for every query head that reads
+     * it (flash-decoding, GQA-aware): the scores pass streams the segment's keys in blocks of {@link #KEY_BLOCK}
+     * rows, each block serving all the group's query heads while it is in L1 (one read of K from memory for the
+     * group, not one per query head); softmax within the segment per query head; the values pass likewise. The
+     * segment's max and normaliser per query head let {@link #attend} merge segments exactly as one softmax. Per
+     * query head the arithmetic is the same as one head at a time (each score is one row's dot product, each
+     * output element sums the rows in position order).
      */
     private void attendItem(int item) {
-        int bh = item / segments, seg = item % segments;
-        int b = bh / numQueryHeads, hq = bh % numQueryHeads;
-        int h = hq / (numQueryHeads / numKvHeads);
-        int first = seg * SEGMENT, end = Math.min(visible, first + SEGMENT), n = end - first;
-        int base = (b * numKvHeads + h) * slots;
-        int qo = bh * headDim, so = bh * slots + first, po = (bh * maxSegments + seg) * headDim;
+        int bkv = item / segments, seg = item % segments;
+        int b = bkv / numKvHeads, h = bkv % numKvHeads, group = numQueryHeads / numKvHeads;
+        int first = seg * segmentLength, end = Math.min(visible, first + segmentLength), n = end - first;
+        int base = (b * numKvHeads + h) * slots, bh0 = b * numQueryHeads + h * group;
         for (int r = 0; r < numRuns; r++) {
             int a = Math.max(first, runFirst[r]), e = Math.min(end, runFirst[r] + runLength[r]);
-            if (a >= e) continue;
-            int entry = (base + runSlot[r] + a - runFirst[r]) * headDim;
-            if (kh != null) kernel.scoresBf16(qk, qo, kh, entry, e - a, headDim, scores, so + a - first);
-            else kernel.scores(qk, qo, k, entry, e - a, headDim, scores, so + a - first);
+            for (int x = a; x < e; x += KEY_BLOCK) {
+                int m = Math.min(KEY_BLOCK, e - x), entry = (base + runSlot[r] + x - runFirst[r]) * headDim;
+                for (int bh = bh0; bh < bh0 + group; bh++) {
+                    int so = bh * slots + x;
+                    if (kh != null) kernel.scoresBf16(qk, bh * headDim, kh, entry, m, headDim, scores, so);
+                    else kernel.scores(qk, bh * headDim, k, entry, m, headDim, scores, so);
+                }
+            }
         }
         VectorOps ops = VectorizationProvider.ops();
-        ops.scale(curScale, scores, so, n);
-        partMax[bh * maxSegments + seg] = ops.max(scores, so, n);
-        partSum[bh * maxSegments + seg] = ops.softmax(scores, so, n);
-        Arrays.fill(partOut, po, po + headDim, 0f);
+        for (int bh = bh0; bh < bh0 + group; bh++) {
+            int so = bh * slots + first, po = (bh * maxSegments + seg) * headDim;
+            ops.scale(curScale, scores, so, n);
+            partMax[bh * maxSegments + seg] = ops.max(scores, so, n);
+            partSum[bh * maxSegments + seg] = ops.softmax(scores, so, n);
+            Arrays.fill(partOut, po, po + headDim, 0f);
+        }
         for (int r = 0; r < numRuns; r++) {
             int a = Math.max(first, runFirst[r]), e = Math.min(end, runFirst[r] + runLength[r]);
-            if (a >= e) continue;
-            int entry = (base + runSlot[r] + a - runFirst[r]) * headDim;
-            if (vh != null) kernel.valuesBf16(scores, so + a - first, e - a, vh, entry, headDim, partOut, po);
-            else kernel.values(scores, so + a - first, e - a, v, entry, headDim, partOut, po);
+            for (int x = a; x < e; x += KEY_BLOCK) {
+                int m = Math.min(KEY_BLOCK, e - x), entry = (base + runSlot[r] + x - runFirst[r]) * headDim;
+                for (int bh = bh0; bh < bh0 + group; bh++) {
+                    int so = bh * slots + x, po = (bh * maxSegments + seg) * headDim;
+                    if (vh != null) kernel.valuesBf16(scores, so, m, vh, entry, headDim, partOut, po);
+                    else kernel.values(scores, so, m, v, entry, headDim, partOut, po);
+                }
+            }
         }
     }
 }
