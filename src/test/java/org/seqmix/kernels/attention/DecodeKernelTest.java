@@ -134,6 +134,16 @@ class DecodeKernelTest {
     }
 
     @Test
+    void gqaGroupsAndShortSegmentsMatchTheDefinition() {
+        for (boolean bf16 : new boolean[] {false, true}) {
+            // 4 query heads per kv head; 2 kv heads at 1500 keys: segments halve to 256 keys (12 items)
+            checkLongDecode(6, 1, 1500, 8, 2, 64, AttentionMask.CAUSAL, false, bf16);
+            // MQA (1 kv head) with a window and sinks on a ring: 128-key segments across the ring's wrap
+            checkLongDecode(7, 1, 900, 6, 1, 48, AttentionMask.sliding(700, 3), true, bf16);
+        }
+    }
+
+    @Test
     void attendAllOverSegments() {
         int b = 1, t = 2 * KVCache.SEGMENT + 9, hq = 2, h = 1, d = 24;
         Tensor[] x = Reference.qkv(5, b, t, hq, h, d);
