@@ -152,7 +152,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     /**
      * One token (decode) in two passes instead of a write pass and a read-write pass: with x_i = dec_i S_i, a
      * read-only pass gives kv = Σ bk_i x_i and Σ qs_i x_i, computed as Σ (bk_i dec_i) S_i (the decay rides on the
-     * row's two scalars: one multiply per row instead of one per state vector, 15-25% off the step on Zen 3); then
+     * row's two scalars: one multiply per row instead of one per state vector, 2-5% off the step on Zen 3); then
      * o = Σ qs_i x_i + u (k·qs) (as S_i + k_i u is queried), and the write pass S_i = x_i + k_i u follows on the
      * same column strip, last rows first, while the read pass's last rows are still in L1 (the strip's rows are
      * 4V bytes apart and share a quarter of the L1 sets, so only about half of its 16 KiB stays): the state (64 KiB
@@ -161,8 +161,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     private static void single(float[] s, int so, int kd, int vd, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
                                float[] o, int oo) {
         FloatVector kq = FloatVector.broadcast(F, OpsDeltaStepKernel.dot(kk, qs, kd));
-        // the rows' scalars bk_i dec_i and qs_i dec_i, so the row loop broadcasts them straight from memory (a load;
-        // a broadcast from a register takes a shuffle slot on the FP pipes the FMAs need)
+        // the rows' scalars bk_i dec_i and qs_i dec_i, made once per token (not once per column strip)
         float[] sc = ROW_SCALARS.get();
         if (sc.length < 2 * kd) ROW_SCALARS.set(sc = new float[2 * kd]);
         for (int i = 0; i < kd; i++) {
