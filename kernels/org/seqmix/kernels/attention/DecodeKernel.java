@@ -18,6 +18,20 @@ interface DecodeKernel {
     /** As {@link #scores} over bfloat16 keys. */
     void scoresBf16(float[] q, int qo, short[] k, int ko, int n, int d, float[] s, int so);
 
+    /**
+     * {@link #scores} for {@code heads} query heads that share the keys (a GQA group): head h's q at
+     * {@code qo + h*d}, its scores at {@code so + h*ss}. Each head's scores are exactly what {@link #scores} gives
+     * for it; an implementation may load and widen each key row once for several heads.
+     */
+    default void scoresHeads(float[] q, int qo, int heads, float[] k, int ko, int n, int d, float[] s, int so, int ss) {
+        for (int h = 0; h < heads; h++) scores(q, qo + h * d, k, ko, n, d, s, so + h * ss);
+    }
+
+    /** As {@link #scoresHeads} over bfloat16 keys. */
+    default void scoresBf16Heads(float[] q, int qo, int heads, short[] k, int ko, int n, int d, float[] s, int so, int ss) {
+        for (int h = 0; h < heads; h++) scoresBf16(q, qo + h * d, k, ko, n, d, s, so + h * ss);
+    }
+
     /** o[oo..oo+d) += sum_{j<n} p[po+j] * v[vo + j*d ..] (o in kernel order). */
     void values(float[] p, int po, int n, float[] v, int vo, int d, float[] o, int oo);
 

@@ -298,11 +298,9 @@ public final class KVCache {
             int a = Math.max(first, runFirst[r]), e = Math.min(end, runFirst[r] + runLength[r]);
             for (int x = a; x < e; x += KEY_BLOCK) {
                 int m = Math.min(KEY_BLOCK, e - x), entry = (base + runSlot[r] + x - runFirst[r]) * headDim;
-                for (int bh = bh0; bh < bh0 + group; bh++) {
-                    int so = bh * slots + x;
-                    if (kh != null) kernel.scoresBf16(qk, bh * headDim, kh, entry, m, headDim, scores, so);
-                    else kernel.scores(qk, bh * headDim, k, entry, m, headDim, scores, so);
-                }
+                int so = bh0 * slots + x;
+                if (kh != null) kernel.scoresBf16Heads(qk, bh0 * headDim, group, kh, entry, m, headDim, scores, so, slots);
+                else kernel.scoresHeads(qk, bh0 * headDim, group, k, entry, m, headDim, scores, so, slots);
             }
         }
         VectorOps ops = VectorizationProvider.ops();

@@ -138,6 +138,106 @@ final class PanamaDecodeKernel implements DecodeKernel {
         }
     }
 
+    @Override
+    public void scoresHeads(float[] q, int qo, int heads, float[] k, int ko, int n, int d, float[] s, int so, int ss) {
+        int h = 0;
+        // 16-lane vectors score keys in blocks (another summation order): there every head goes through scores()
+        for (; L != 16 && h + 4 <= heads; h += 4) keys4Heads(q, qo + h * d, k, ko, n, d, s, so + h * ss, ss);
+        for (; h < heads; h++) scores(q, qo + h * d, k, ko, n, d, s, so + h * ss);
+    }
+
+    @Override
+    public void scoresBf16Heads(float[] q, int qo, int heads, short[] k, int ko, int n, int d, float[] s, int so, int ss) {
+        int h = 0;
+        for (; L != 16 && h + 4 <= heads; h += 4) keys4HeadsBf16(q, qo + h * d, k, ko, n, d, s, so + h * ss, ss);
+        for (; h < heads; h++) scoresBf16(q, qo + h * d, k, ko, n, d, s, so + h * ss);
+    }
+
+    /**
+     * Four query heads (q at qo, qo + d, ..) against n rows, each row loaded once for the four: per head the same
+     * two chains, lane sum and scalar tail as the one-key loop of {@link #scores}, so the same bits.
+     */
+    private static void keys4Heads(float[] q, int qo, float[] k, int ko, int n, int d, float[] s, int so, int ss) {
+        int bound = F.loopBound(d), q1 = qo + d, q2 = q1 + d, q3 = q2 + d;
+        FloatVector z = FloatVector.zero(F);
+        for (int j = 0; j < n; j++) {
+            int r = ko + j * d, x = 0;
+            FloatVector a0 = z, b0 = z, a1 = z, b1 = z, a2 = z, b2 = z, a3 = z, b3 = z;
+            for (; x + 2 * L <= bound; x += 2 * L) {
+                FloatVector e = FloatVector.fromArray(F, k, r + x), o = FloatVector.fromArray(F, k, r + x + L);
+                a0 = e.fma(FloatVector.fromArray(F, q, qo + x), a0);
+                b0 = o.fma(FloatVector.fromArray(F, q, qo + x + L), b0);
+                a1 = e.fma(FloatVector.fromArray(F, q, q1 + x), a1);
+                b1 = o.fma(FloatVector.fromArray(F, q, q1 + x + L), b1);
+                a2 = e.fma(FloatVector.fromArray(F, q, q2 + x), a2);
+                b2 = o.fma(FloatVector.fromArray(F, q, q2 + x + L), b2);
+                a3 = e.fma(FloatVector.fromArray(F, q, q3 + x), a3);
+                b3 = o.fma(FloatVector.fromArray(F, q, q3 + x + L), b3);
+            }
+            if (x < bound) {
+                FloatVector e = FloatVector.fromArray(F, k, r + x);
+                a0 = e.fma(FloatVector.fromArray(F, q, qo + x), a0);
+                a1 = e.fma(FloatVector.fromArray(F, q, q1 + x), a1);
+                a2 = e.fma(FloatVector.fromArray(F, q, q2 + x), a2);
+                a3 = e.fma(FloatVector.fromArray(F, q, q3 + x), a3);
+            }
+            float t0 = laneSum(a0.add(b0)), t1 = laneSum(a1.add(b1)), t2 = laneSum(a2.add(b2)), t3 = laneSum(a3.add(b3));
+            for (x = bound; x < d; x++) {
+                float kx = k[r + x];
+                t0 += q[qo + x] * kx;
+                t1 += q[q1 + x] * kx;
+                t2 += q[q2 + x] * kx;
+                t3 += q[q3 + x] * kx;
+            }
+            s[so + j] = t0;
+            s[so + ss + j] = t1;
+            s[so + 2 * ss + j] = t2;
+            s[so + 3 * ss + j] = t3;
+        }
+    }
+
+    /** {@link #keys4Heads} on bf16 rows, as the one-key loop of {@link #scoresBf16}: each row widened once for four heads. */
+    private static void keys4HeadsBf16(float[] q, int qo, short[] k, int ko, int n, int d, float[] s, int so, int ss) {
+        int bound = d - d % (2 * L), q1 = qo + d, q2 = q1 + d, q3 = q2 + d;
+        FloatVector z = FloatVector.zero(F);
+        for (int j = 0; j < n; j++) {
+            int r = ko + j * d;
+            FloatVector a0 = z, b0 = z, a1 = z, b1 = z, a2 = z, b2 = z, a3 = z, b3 = z;
+            for (int x = 0; x < bound; x += 2 * L) {
+                IntVector w = ShortVector.fromArray(S, k, r + x).reinterpretAsInts();
+                FloatVector e = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), o = w.and(HI).reinterpretAsFloats();
+                a0 = e.fma(FloatVector.fromArray(F, q, qo + x), a0);
+                b0 = o.fma(FloatVector.fromArray(F, q, qo + x + L), b0);
+                a1 = e.fma(FloatVector.fromArray(F, q, q1 + x), a1);
+                b1 = o.fma(FloatVector.fromArray(F, q, q1 + x + L), b1);
+                a2 = e.fma(FloatVector.fromArray(F, q, q2 + x), a2);
+                b2 = o.fma(FloatVector.fromArray(F, q, q2 + x + L), b2);
+                a3 = e.fma(FloatVector.fromArray(F, q, q3 + x), a3);
+                b3 = o.fma(FloatVector.fromArray(F, q, q3 + x + L), b3);
+            }
+            float t0 = laneSum(a0.add(b0)), t1 = laneSum(a1.add(b1)), t2 = laneSum(a2.add(b2)), t3 = laneSum(a3.add(b3));
+            for (int x = bound; x < d; x++) {
+                float kx = Bf16Ops.toFloat(k[r + x]);
+                t0 += q[qo + x] * kx;
+                t1 += q[q1 + x] * kx;
+                t2 += q[q2 + x] * kx;
+                t3 += q[q3 + x] * kx;
+            }
+            s[so + j] = t0;
+            s[so + ss + j] = t1;
+            s[so + 2 * ss + j] = t2;
+            s[so + 3 * ss + j] = t3;
+        }
+    }
+
+    /** The one-key loops' fixed lane-sum tree (small: C2 inlines it; the A/B against per-head calls shows no boxing). */
+    private static float laneSum(FloatVector acc) {
+        if (L >= 16) acc = acc.add(acc.rearrange(PanamaLanes.ROT8));
+        if (L >= 8) acc = acc.add(acc.rearrange(PanamaLanes.ROT4));
+        if (L >= 4) acc = acc.add(acc.rearrange(PanamaLanes.ROT2));
+        return acc.add(acc.rearrange(PanamaLanes.ROT1)).lane(0);
+    }
+
     /**
      * Eight keys at rows r, r + d, ..: their dot products with q folded by the fixed tree to one vector (two lanes
      * per key). The first call stores it at s[sp]; the second (keys 8..15) loads it, folds in its own and writes

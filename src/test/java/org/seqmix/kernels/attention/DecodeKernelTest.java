@@ -60,6 +60,30 @@ class DecodeKernelTest {
         }
     }
 
+    @Test
+    void groupedHeadsScoreExactlyAsOneHeadAtATime() throws Exception {
+        assumeTrue(VectorizationProvider.vectorModulePresent(), "no jdk.incubator.vector: Panama decode kernel not tested");
+        DecodeKernel panama = (DecodeKernel) Class.forName("org.seqmix.kernels.attention.PanamaDecodeKernel").getDeclaredConstructor().newInstance();
+        Rng r = new Rng(11);
+        for (int d : new int[] {8, 24, 40, 64, 100, 128}) {
+            for (int heads : new int[] {1, 3, 4, 6, 8, 9}) {
+                int n = 37, ss = n + 5;
+                float[] q = r.normal(1f, heads * d + 2).toArray(), k = r.normal(1f, n * d + 3).toArray();
+                short[] kh = new short[k.length];
+                for (int i = 0; i < k.length; i++) kh[i] = Bf16Ops.fromFloat(k[i]);
+                float[] one = new float[heads * ss + 2], grouped = new float[one.length], oneH = new float[one.length], groupedH = new float[one.length];
+                for (int h = 0; h < heads; h++) {
+                    panama.scores(q, 2 + h * d, k, 3, n, d, one, 1 + h * ss);
+                    panama.scoresBf16(q, 2 + h * d, kh, 3, n, d, oneH, 1 + h * ss);
+                }
+                panama.scoresHeads(q, 2, heads, k, 3, n, d, grouped, 1, ss);
+                panama.scoresBf16Heads(q, 2, heads, kh, 3, n, d, groupedH, 1, ss);
+                assertArrayEquals(one, grouped, "f32 d=" + d + " heads=" + heads);
+                assertArrayEquals(oneH, groupedH, "bf16 d=" + d + " heads=" + heads);
+            }
+        }
+    }
+
     private static void assertClose(float[] a, float[] b, double tol, String what) {
         for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], tol * (1 + Math.abs(a[i])), what + " at " + i);
     }
