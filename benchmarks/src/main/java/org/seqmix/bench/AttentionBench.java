@@ -28,7 +28,8 @@ import org.seqmix.kernels.attention.KVCache;
  *       (flash visiting only the window's tiles), blocksparse10 / blocksparse25 (a random causal block mask of
  *       that density, 64-token blocks, diagonal always set);
  *   <li>{@code decodeStep}: one token through a growing float32 KV cache holding {@code context} tokens
- *       (attention's decode cost grows with the context, unlike the recurrent layers).
+ *       (attention's decode cost grows with the context, unlike the recurrent layers), {@code kvHeads} = 8 (MHA)
+ *       or 2 (GQA, 4 query heads per kv head: a quarter of the cache bytes, the same flops).
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -80,6 +81,10 @@ public class AttentionBench {
         @Param({"2"})
         public int threads;
 
+        /** KV heads: 8 is multi-head attention, 2 is GQA with 4 query heads per kv head (same query work). */
+        @Param({"8", "2"})
+        public int kvHeads;
+
         KVCache cache;
         Tensor q, k, v, o;
 
@@ -87,11 +92,11 @@ public class AttentionBench {
         public void setup() {
             Parallel.setThreads(threads);
             Rng r = new Rng(2);
-            cache = KVCache.growing(1, H, H, D, context + 1, AttentionMask.CAUSAL);
-            cache.append(r.normal(1f, 1, context, H, D), r.normal(1f, 1, context, H, D));
+            cache = KVCache.growing(1, H, kvHeads, D, context + 1, AttentionMask.CAUSAL);
+            cache.append(r.normal(1f, 1, context, kvHeads, D), r.normal(1f, 1, context, kvHeads, D));
             q = r.normal(1f, 1, H, D);
-            k = r.normal(1f, 1, H, D);
-            v = r.normal(1f, 1, H, D);
+            k = r.normal(1f, 1, kvHeads, D);
+            v = r.normal(1f, 1, kvHeads, D);
             o = Tensor.zeros(1, H, D);
         }
     }
