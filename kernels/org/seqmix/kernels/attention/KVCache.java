@@ -77,7 +77,7 @@ public final class KVCache {
         this.vh = half ? new short[(int) n] : null;
         this.scores = new float[batch * numQueryHeads * slots];
         this.qk = new float[batch * numQueryHeads * headDim];
-        // segmentsFor never exceeds this (halving below SEGMENT happens only while there are < MIN_ITEMS items)
+        // a step never has more segments (halving below SEGMENT happens only while there are < MIN_ITEMS items)
         this.maxSegments = Math.max((slots + SEGMENT - 1) / SEGMENT, 2 * MIN_ITEMS);
         this.partOut = new float[batch * numQueryHeads * maxSegments * headDim];
         this.partMax = new float[batch * numQueryHeads * maxSegments];
