@@ -52,23 +52,20 @@ final class OpsDeltaStepKernel implements DeltaStepKernel {
         }
     }
 
-    /** One token as {@code PanamaDeltaStepKernel.single}: o = Σ (qs_i dec_i) S_i + u (k·qs), S_i = dec_i S_i + k_i u. */
+    /** One token as {@code PanamaDeltaStepKernel.single}: kv = Σ (bk_i dec_i) S_i; last rows first, a = Σ (qs_i dec_i) S_i and S_i = dec_i S_i + k_i u; o = a + u (k·qs). */
     private static void single(float[] s, int so, int kd, int vd, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
                                float[] o, int oo) {
         float kq = dot(kk, qs, kd);
         for (int j = 0; j < vd; j++) {
             float p = 0f, a = 0f;
-            for (int i = 0; i < kd; i++) {
-                float x = s[so + i * vd + j];
-                p = Math.fma(bk[i] * dec[i], x, p);
-                a = Math.fma(qs[i] * dec[i], x, a);
-            }
+            for (int i = 0; i < kd; i++) p = Math.fma(bk[i] * dec[i], s[so + i * vd + j], p);
             float u = wv[j] - p;
-            o[oo + j] = Math.fma(u, kq, a);
-            for (int i = 0; i < kd; i++) {
+            for (int i = kd - 1; i >= 0; i--) {
                 int r = so + i * vd + j;
+                a = Math.fma(s[r], qs[i] * dec[i], a);
                 s[r] = Math.fma(s[r], dec[i], u * kk[i]);
             }
+            o[oo + j] = Math.fma(u, kq, a);
         }
     }
 

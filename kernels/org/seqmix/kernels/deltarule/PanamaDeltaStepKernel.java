@@ -18,7 +18,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
 
     /** Per thread: the kv and u of the current column tile between token passes ({@code [0, 4L)} and {@code [4L, 8L)}). */
     private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[8 * L]);
-    /** Per thread: the one-token path's row scalars ({@code bk_i dec_i}, then {@code qs_i dec_i}); grown on demand. */
+    /** Per thread: the one-token path's row scalars {@code bk_i dec_i}, {@code qs_i dec_i}, then u of one 8-vector strip; grown on demand. */
     private static final ThreadLocal<float[]> ROW_SCALARS = ThreadLocal.withInitial(() -> new float[256]);
 
     @Override
@@ -150,88 +150,106 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     }
 
     /**
-     * One token (decode) in two passes instead of a write pass and a read-write pass: with x_i = dec_i S_i, a
-     * read-only pass gives kv = Σ bk_i x_i and Σ qs_i x_i, computed as Σ (bk_i dec_i) S_i (the decay rides on the
-     * row's two scalars: one multiply per row instead of one per state vector, 2-5% off the step on Zen 3); then
-     * o = Σ qs_i x_i + u (k·qs) (as S_i + k_i u is queried), and the write pass S_i = x_i + k_i u follows on the
-     * same column strip, last rows first, while the read pass's last rows are still in L1 (the strip's rows are
-     * 4V bytes apart and share a quarter of the L1 sets, so only about half of its 16 KiB stays): the state (64 KiB
-     * per head at K = V = 128, 2 MiB for 32 heads) is read from L2/L3 about once per token, not twice.
+     * One token (decode) in two passes over each column strip instead of a write pass and a read-write pass: a
+     * read-only pass gives kv = Σ_i (bk_i dec_i) S_i (the decay rides on the row's scalar: one multiply per row, not
+     * per state vector), u = wv - kv; then the write pass S_i = dec_i S_i + k_i u, last rows first, also sums
+     * a = Σ_i (qs_i dec_i) S_i over the old rows it loads, and o = a + u (k·qs) (the new state queried without
+     * reading it back). The read pass needs only kv's accumulators, so its strip is
+     * 8 vectors wide (64 columns on AVX2: 256 of each row's 512 bytes at V = 128, a better order for the
+     * prefetchers than 128, 4-16% off the step in a one-JVM A/B); the write pass takes it in two halves of 4 vectors
+     * (u and o in registers). The state (64 KiB per head at K = V = 128, 2 MiB for 32 heads) is read from L2/L3
+     * about once per token: the write pass finds most of the strip still in L1 or L2.
      */
     private static void single(float[] s, int so, int kd, int vd, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
                                float[] o, int oo) {
         FloatVector kq = FloatVector.broadcast(F, OpsDeltaStepKernel.dot(kk, qs, kd));
-        // the rows' scalars bk_i dec_i and qs_i dec_i, made once per token (not once per column strip)
+        // bk_i dec_i and qs_i dec_i, made once per token (not once per strip), then u of the current strip
         float[] sc = ROW_SCALARS.get();
-        if (sc.length < 2 * kd) ROW_SCALARS.set(sc = new float[2 * kd]);
+        if (sc.length < 2 * kd + 8 * L) ROW_SCALARS.set(sc = new float[2 * kd + 8 * L]);
         for (int i = 0; i < kd; i++) {
             sc[i] = bk[i] * dec[i];
             sc[kd + i] = qs[i] * dec[i];
         }
+        int uo = 2 * kd;
         int j = 0;
-        for (; j + 4 * L <= vd; j += 4 * L) {
-            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0, a0 = p0, a1 = p0, a2 = p0, a3 = p0;
+        for (; j + 8 * L <= vd; j += 8 * L) {
+            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0, p4 = p0, p5 = p0, p6 = p0, p7 = p0;
             for (int i = 0; i < kd; i++) {
                 int r = so + i * vd + j;
-                // the row's decay goes into its two scalars, not onto the 4 vectors: Σ (bk_i dec_i) S_i
-                FloatVector bi = FloatVector.broadcast(F, sc[i]), qi = FloatVector.broadcast(F, sc[kd + i]);
-                FloatVector r0 = FloatVector.fromArray(F, s, r);
-                FloatVector r1 = FloatVector.fromArray(F, s, r + L);
-                FloatVector r2 = FloatVector.fromArray(F, s, r + 2 * L);
-                FloatVector r3 = FloatVector.fromArray(F, s, r + 3 * L);
-                p0 = r0.fma(bi, p0);
-                p1 = r1.fma(bi, p1);
-                p2 = r2.fma(bi, p2);
-                p3 = r3.fma(bi, p3);
-                a0 = r0.fma(qi, a0);
-                a1 = r1.fma(qi, a1);
-                a2 = r2.fma(qi, a2);
-                a3 = r3.fma(qi, a3);
+                FloatVector bi = FloatVector.broadcast(F, sc[i]);
+                p0 = FloatVector.fromArray(F, s, r).fma(bi, p0);
+                p1 = FloatVector.fromArray(F, s, r + L).fma(bi, p1);
+                p2 = FloatVector.fromArray(F, s, r + 2 * L).fma(bi, p2);
+                p3 = FloatVector.fromArray(F, s, r + 3 * L).fma(bi, p3);
+                p4 = FloatVector.fromArray(F, s, r + 4 * L).fma(bi, p4);
+                p5 = FloatVector.fromArray(F, s, r + 5 * L).fma(bi, p5);
+                p6 = FloatVector.fromArray(F, s, r + 6 * L).fma(bi, p6);
+                p7 = FloatVector.fromArray(F, s, r + 7 * L).fma(bi, p7);
             }
-            FloatVector u0 = FloatVector.fromArray(F, wv, j).sub(p0), u1 = FloatVector.fromArray(F, wv, j + L).sub(p1);
-            FloatVector u2 = FloatVector.fromArray(F, wv, j + 2 * L).sub(p2), u3 = FloatVector.fromArray(F, wv, j + 3 * L).sub(p3);
-            u0.fma(kq, a0).intoArray(o, oo + j);
-            u1.fma(kq, a1).intoArray(o, oo + j + L);
-            u2.fma(kq, a2).intoArray(o, oo + j + 2 * L);
-            u3.fma(kq, a3).intoArray(o, oo + j + 3 * L);
-            // the write pass on the same column strip, last rows first: the read pass just left it in L1
-            for (int i = kd - 1; i >= 0; i--) {
-                int r = so + i * vd + j;
-                FloatVector di = FloatVector.broadcast(F, dec[i]), ki = FloatVector.broadcast(F, kk[i]);
-                FloatVector.fromArray(F, s, r).fma(di, u0.mul(ki)).intoArray(s, r);
-                FloatVector.fromArray(F, s, r + L).fma(di, u1.mul(ki)).intoArray(s, r + L);
-                FloatVector.fromArray(F, s, r + 2 * L).fma(di, u2.mul(ki)).intoArray(s, r + 2 * L);
-                FloatVector.fromArray(F, s, r + 3 * L).fma(di, u3.mul(ki)).intoArray(s, r + 3 * L);
-            }
+            FloatVector.fromArray(F, wv, j).sub(p0).intoArray(sc, uo);
+            FloatVector.fromArray(F, wv, j + L).sub(p1).intoArray(sc, uo + L);
+            FloatVector.fromArray(F, wv, j + 2 * L).sub(p2).intoArray(sc, uo + 2 * L);
+            FloatVector.fromArray(F, wv, j + 3 * L).sub(p3).intoArray(sc, uo + 3 * L);
+            FloatVector.fromArray(F, wv, j + 4 * L).sub(p4).intoArray(sc, uo + 4 * L);
+            FloatVector.fromArray(F, wv, j + 5 * L).sub(p5).intoArray(sc, uo + 5 * L);
+            FloatVector.fromArray(F, wv, j + 6 * L).sub(p6).intoArray(sc, uo + 6 * L);
+            FloatVector.fromArray(F, wv, j + 7 * L).sub(p7).intoArray(sc, uo + 7 * L);
+            writeQuery4(s, so + j, kd, vd, dec, kk, sc, uo, kq, o, oo + j);
+            writeQuery4(s, so + j + 4 * L, kd, vd, dec, kk, sc, uo + 4 * L, kq, o, oo + j + 4 * L);
         }
         for (; j + L <= vd; j += L) {
-            FloatVector p0 = FloatVector.zero(F), a0 = p0;
-            for (int i = 0; i < kd; i++) {
-                FloatVector r0 = FloatVector.fromArray(F, s, so + i * vd + j);
-                p0 = r0.fma(FloatVector.broadcast(F, sc[i]), p0);
-                a0 = r0.fma(FloatVector.broadcast(F, sc[kd + i]), a0);
-            }
+            FloatVector p0 = FloatVector.zero(F), o0 = p0;
+            for (int i = 0; i < kd; i++) p0 = FloatVector.fromArray(F, s, so + i * vd + j).fma(FloatVector.broadcast(F, sc[i]), p0);
             FloatVector u0 = FloatVector.fromArray(F, wv, j).sub(p0);
-            u0.fma(kq, a0).intoArray(o, oo + j);
             for (int i = kd - 1; i >= 0; i--) {
                 int r = so + i * vd + j;
-                FloatVector.fromArray(F, s, r).fma(FloatVector.broadcast(F, dec[i]), u0.mul(kk[i])).intoArray(s, r);
+                FloatVector x = FloatVector.fromArray(F, s, r);
+                o0 = x.fma(FloatVector.broadcast(F, sc[kd + i]), o0);
+                x.fma(FloatVector.broadcast(F, dec[i]), u0.mul(kk[i])).intoArray(s, r);
             }
+            u0.fma(kq, o0).intoArray(o, oo + j);
         }
         for (; j < vd; j++) {
             float p = 0f, a = 0f;
-            for (int i = 0; i < kd; i++) {
-                float x = s[so + i * vd + j];
-                p = Math.fma(sc[i], x, p);
-                a = Math.fma(sc[kd + i], x, a);
-            }
+            for (int i = 0; i < kd; i++) p = Math.fma(sc[i], s[so + i * vd + j], p);
             float uj = wv[j] - p;
-            o[oo + j] = Math.fma(uj, kq.lane(0), a);
             for (int i = kd - 1; i >= 0; i--) {
                 int r = so + i * vd + j;
+                a = Math.fma(s[r], sc[kd + i], a);
                 s[r] = Math.fma(s[r], dec[i], uj * kk[i]);
             }
+            o[oo + j] = Math.fma(uj, kq.lane(0), a);
         }
+    }
+
+    /**
+     * The write pass of {@link #single} on 4 vectors of columns (state from so; sc holds qs_i dec_i at [kd, 2kd) and
+     * u at [uo, uo + 4L)): a = Σ (qs_i dec_i) S_i over the old rows, o = a + u kq.
+     */
+    private static void writeQuery4(float[] s, int so, int kd, int vd, float[] dec, float[] kk, float[] sc, int uo, FloatVector kq,
+                                    float[] o, int oo) {
+        float[] u = sc;
+        FloatVector u0 = FloatVector.fromArray(F, u, uo), u1 = FloatVector.fromArray(F, u, uo + L);
+        FloatVector u2 = FloatVector.fromArray(F, u, uo + 2 * L), u3 = FloatVector.fromArray(F, u, uo + 3 * L);
+        FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0;
+        for (int i = kd - 1; i >= 0; i--) {
+            int r = so + i * vd;
+            FloatVector di = FloatVector.broadcast(F, dec[i]), ki = FloatVector.broadcast(F, kk[i]), qi = FloatVector.broadcast(F, sc[kd + i]);
+            FloatVector x0 = FloatVector.fromArray(F, s, r), x1 = FloatVector.fromArray(F, s, r + L);
+            FloatVector x2 = FloatVector.fromArray(F, s, r + 2 * L), x3 = FloatVector.fromArray(F, s, r + 3 * L);
+            o0 = x0.fma(qi, o0);
+            o1 = x1.fma(qi, o1);
+            o2 = x2.fma(qi, o2);
+            o3 = x3.fma(qi, o3);
+            x0.fma(di, u0.mul(ki)).intoArray(s, r);
+            x1.fma(di, u1.mul(ki)).intoArray(s, r + L);
+            x2.fma(di, u2.mul(ki)).intoArray(s, r + 2 * L);
+            x3.fma(di, u3.mul(ki)).intoArray(s, r + 3 * L);
+        }
+        u0.fma(kq, o0).intoArray(o, oo);
+        u1.fma(kq, o1).intoArray(o, oo + L);
+        u2.fma(kq, o2).intoArray(o, oo + 2 * L);
+        u3.fma(kq, o3).intoArray(o, oo + 3 * L);
     }
 
     /** {@code rows} rows of 4L floats from {@code a[ao + i*as]} to {@code b[bo + i*bs]} (no per-row arraycopy call). */
