@@ -154,10 +154,9 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
      * read-only pass gives kv = Σ_i (bk_i dec_i) S_i (the decay rides on the row's scalar: one multiply per row, not
      * per state vector), u = wv - kv; then the write pass S_i = dec_i S_i + k_i u, last rows first, also sums
      * a = Σ_i (qs_i dec_i) S_i over the old rows it loads, and o = a + u (k·qs) (the new state queried without
-     * reading it back). The read pass needs only kv's accumulators, so its strip is
-     * 8 vectors wide (64 columns on AVX2: 256 of each row's 512 bytes at V = 128, a better order for the
-     * prefetchers than 128, 4-16% off the step in a one-JVM A/B); the write pass takes it in two halves of 4 vectors
-     * (u and o in registers). The state (64 KiB per head at K = V = 128, 2 MiB for 32 heads) is read from L2/L3
+     * reading it back). The read pass needs only kv's accumulators, so its strip is 8 vectors wide (64 columns on
+     * AVX2: 256 of each row's 512 bytes at V = 128 instead of 128, 6-13% off the step in a one-JVM A/B); the write
+     * pass takes it in two halves of 4 vectors (u and a in registers). The state (64 KiB per head at K = V = 128, 2 MiB for 32 heads) is read from L2/L3
      * about once per token: the write pass finds most of the strip still in L1 or L2.
      */
     private static void single(float[] s, int so, int kd, int vd, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
