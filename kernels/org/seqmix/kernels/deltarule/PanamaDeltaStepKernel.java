@@ -19,7 +19,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     /** Per thread: the kv and u of the current column tile between token passes ({@code [0, 4L)} and {@code [4L, 8L)}). */
     private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[8 * L]);
     /** Per thread: the one-token path's row scalars {@code bk_i dec_i}, {@code qs_i dec_i}, then u of one 8-vector strip; grown on demand. */
-    private static final ThreadLocal<float[]> ROW_SCALARS = ThreadLocal.withInitial(() -> new float[256]);
+    private static final ThreadLocal<float[]> ROW_SCALARS = ThreadLocal.withInitial(() -> new float[0]);
 
     @Override
     public void block(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk, float[] qs,
@@ -156,8 +156,9 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
      * a = Σ_i (qs_i dec_i) S_i over the old rows it loads, and o = a + u (k·qs) (the new state queried without
      * reading it back). The read pass needs only kv's accumulators, so its strip is 8 vectors wide (64 columns on
      * AVX2: 256 of each row's 512 bytes at V = 128 instead of 128, 6-13% off the step in a one-JVM A/B); the write
-     * pass takes it in two halves of 4 vectors (u and a in registers). The state (64 KiB per head at K = V = 128, 2 MiB for 32 heads) is read from L2/L3
-     * about once per token: the write pass finds most of the strip still in L1 or L2.
+     * pass takes it in two halves of 4 vectors (u and a in registers). The state (64 KiB per head at K = V = 128,
+     * 2 MiB for 32 heads) is read from L2/L3 about once per token: the write pass finds most of the strip still in
+     * L1 or L2.
      */
     private static void single(float[] s, int so, int kd, int vd, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
                                float[] o, int oo) {
@@ -227,9 +228,8 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
      */
     private static void writeQuery4(float[] s, int so, int kd, int vd, float[] dec, float[] kk, float[] sc, int uo, FloatVector kq,
                                     float[] o, int oo) {
-        float[] u = sc;
-        FloatVector u0 = FloatVector.fromArray(F, u, uo), u1 = FloatVector.fromArray(F, u, uo + L);
-        FloatVector u2 = FloatVector.fromArray(F, u, uo + 2 * L), u3 = FloatVector.fromArray(F, u, uo + 3 * L);
+        FloatVector u0 = FloatVector.fromArray(F, sc, uo), u1 = FloatVector.fromArray(F, sc, uo + L);
+        FloatVector u2 = FloatVector.fromArray(F, sc, uo + 2 * L), u3 = FloatVector.fromArray(F, sc, uo + 3 * L);
         FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0;
         for (int i = kd - 1; i >= 0; i--) {
             int r = so + i * vd;
