@@ -125,7 +125,7 @@ public final class Mamba2Ssd {
      * The recurrent form over a whole sequence (the {@code selective_state_update} recurrence token by token), same
      * arguments and result as {@link #chunkScanCombined} without the chunk size. Each (sequence, head, column block)
      * item keeps its state transposed, {@code [N, P]}, and rescaled by its running decay, so one {@link SsdScanTokens}
-     * pass per block of two tokens updates and reads out the state vectorised over P with two FMAs per element and
+     * pass per block of up to 32 tokens updates and reads out the state vectorised over P with two FMAs per element and
      * token and no horizontal sum; parallel over the items, bit-identical for any thread count.
      */
     public static Result recurrent(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z, Tensor dtBias,
@@ -159,47 +159,60 @@ public final class Mamba2Ssd {
 
     /**
      * One (sequence, head, column block) of {@link #recurrent}: the state {@code Sᵀ [N, w]} is kept as {@code S = D s}
-     * with a running decay {@code D} (so a token is two FMAs per element, see {@link SsdScanTokens}) and folded back
-     * ({@code s *= D, D = 1}) before D would drop under {@link #RESCALE_MIN}, which bounds {@code 1/D} in the update
-     * weights; a block whose own decay is that strong goes token by token, folding as needed (a decay that
-     * underflows to 0 clears the state, as in the direct form).
+     * with a running decay {@code D} (so a token is two FMAs per element, see {@link SsdScanTokens}). A block runs the
+     * longest run of tokens (at most {@link SsdScanTokens#BLOCK}) that keeps D at or above {@link #RESCALE_MIN},
+     * which bounds {@code 1/D} in the update weights; then the state is folded back ({@code s *= D, D = 1}). A token
+     * whose own decay is below the bound folds it in directly and runs undecayed (a decay that underflows to 0
+     * clears the state, as in the direct form).
      */
     private static final class RecurrentItem {
         private static final int BLOCK = SsdScanTokens.BLOCK;
         final SsdScanTokens kernel;
         final Call c;
-        final float[] dtp, decay, st, u, ys = new float[BLOCK], dts = new float[BLOCK], decays = new float[BLOCK];
+        final float[] dtp, decay, st, u, bc, ys = new float[BLOCK], dts = new float[BLOCK], decays = new float[BLOCK];
         final int n, w, gg, hh;
         float scale = 1f;
 
         RecurrentItem(SsdScanTokens kernel, Call c, float[] dtp, float[] decay, float[] st, int n, int w, int gg, int hh) {
             this.kernel = kernel; this.c = c; this.dtp = dtp; this.decay = decay; this.st = st; this.n = n; this.w = w; this.gg = gg;
             this.hh = hh;
-            u = new float[BLOCK * w];
+            float[][] sc = SCRATCH.get();
+            if (sc[0].length < 2 * BLOCK * w || sc[1].length < 2 * BLOCK * n) {
+                sc[0] = new float[2 * BLOCK * w];
+                sc[1] = new float[2 * BLOCK * n];
+            }
+            u = sc[0];   // u rows, then the kernel's scratch
+            bc = sc[1];  // the block's B rows, then its C rows
         }
 
+        /** Per thread: u and bc, reused by the next item (an item runs start to end on one thread, every slot it reads
+         *  is written first, so the previous contents never matter). */
+        private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+
         void run(int bi, int q0, int t0, int t1) {
-            for (int tt = t0; tt < t1; tt += BLOCK) {
-                int nb = Math.min(BLOCK, t1 - tt);
-                float prod = 1f;
-                for (int j = 0; j < nb; j++) {
-                    int o = (bi * c.t + tt + j) * c.h + hh;
-                    dts[j] = dtp[o];
-                    decays[j] = decay[o];
-                    prod *= decays[j];
+            for (int tt = t0; tt < t1; ) {
+                int nb = Math.min(BLOCK, t1 - tt), m = 0;
+                float d = scale;
+                for (; m < nb; m++) {
+                    int o = (bi * c.t + tt + m) * c.h + hh;
+                    if (d * decay[o] < RESCALE_MIN) break;
+                    d *= decay[o];
+                    dts[m] = dtp[o];
+                    decays[m] = decay[o];
                 }
-                if (scale * prod < RESCALE_MIN) fold(1f);
-                if (scale * prod >= RESCALE_MIN) {
-                    block(bi, q0, tt, 0, nb);
-                } else {
-                    for (int j = 0; j < nb; j++) {
-                        if (scale * decays[j] < RESCALE_MIN) {
-                            fold(decays[j]);
-                            decays[j] = 1f;   // applied by the fold
-                        }
-                        block(bi, q0, tt, j, 1);
+                if (m == 0) {
+                    int o = (bi * c.t + tt) * c.h + hh;
+                    if (decay[o] >= RESCALE_MIN) { // D itself is the obstacle: fold it and try again
+                        fold(1f);
+                        continue;
                     }
+                    fold(decay[o]);
+                    dts[0] = dtp[o];
+                    decays[0] = 1f;   // applied by the fold
+                    m = 1;
                 }
+                block(bi, q0, tt, m);
+                tt += m;
             }
             fold(1f);
         }
@@ -211,20 +224,22 @@ public final class Mamba2Ssd {
             scale = 1f;
         }
 
-        /** Tokens tt + j0 .. tt + j0 + nb through the kernel, their decays (decays[j0 ..]) folded into the scales. */
-        private void block(int bi, int q0, int tt, int j0, int nb) {
+        /** Tokens tt .. tt + nb through the kernel, their decays (decays[0 ..]) folded into the scales. */
+        private void block(int bi, int q0, int tt, int nb) {
             int ldb = c.g * c.n, ldx = c.h * c.p;
-            int bo = ((bi * c.t + tt + j0) * c.g + gg) * c.n, xo = ((bi * c.t + tt + j0) * c.h + hh) * c.p + q0;
+            int bo = ((bi * c.t + tt) * c.g + gg) * c.n, xo = ((bi * c.t + tt) * c.h + hh) * c.p + q0;
             float d = scale;
             for (int j = 0; j < nb; j++) {
-                d *= decays[j0 + j];
+                d *= decays[j];
                 ys[j] = d;
                 // u_j = (dt'_j / D_j) x_j (a plain loop: C2 vectorises it, no call per row)
-                float f = dts[j0 + j] / d;
+                float f = dts[j] / d;
                 for (int col = 0, xr = xo + j * ldx, ur = j * w; col < w; col++) u[ur + col] = c.xa[xr + col] * f;
+                System.arraycopy(c.ba, bo + j * ldb, bc, j * n, n);
+                System.arraycopy(c.ca, bo + j * ldb, bc, (BLOCK + j) * n, n);
             }
             scale = d;
-            kernel.tokens(st, n, w, nb, c.ba, bo, ldb, c.ca, bo, ldb, u, ys, c.y.data(), xo, ldx);
+            kernel.tokens(st, n, w, nb, bc, BLOCK * n, u, ys, c.y.data(), xo, ldx);
         }
     }
 
