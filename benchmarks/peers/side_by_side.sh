@@ -33,8 +33,6 @@ log "building the seqmix jar"
 mvn -q -f "$root/pom.xml" -DskipTests package
 jar=$(ls "$root"/target/seqmix-*.jar | grep -v -e sources -e javadoc | head -1)
 
-log "ggml ($ggml_src)"
-"$here/ggml.sh" "$ggml_src" "$work/ggml.json"
 log "PyTorch reference code ($fla, $mamba)"
 /usr/bin/python3 "$here/torch_ref.py" "$fla" "$mamba" "$work/torch.json"
 
@@ -52,25 +50,38 @@ if [[ -z "$fma" ]]; then
     fi
 fi
 
-log "seqmix bench, 2 threads"
-: >"$work/seqmix.tsv"
-while IFS=$'\t' read -r id args; do
-    # whole-sequence rows: the median of 30 calls (bench's default 10 let one slow moment of a shared 2-core machine
-    # move a 25 ms row by a third); steps keep bench's 100
-    reps=(); [[ " $args " == *" --form step "* ]] || reps=(--reps 30)
-    # shellcheck disable=SC2086 # args is a list of options
-    if "$java" --add-modules jdk.incubator.vector -jar "$jar" bench $args "${reps[@]}" --threads 2 --json >"$work/row.out" 2>"$work/row.err"; then
-        printf '%s\t%s\n' "$id" "$(tail -1 "$work/row.out")" >>"$work/seqmix.tsv"
-        echo "   $id: $(tail -1 "$work/row.out")" >&2
-    else
-        msg=$(grep -v -e '^WARNING' -e '^INFO' "$work/row.err" | tail -1)
-        printf '%s\t!%s\n' "$id" "$msg" >>"$work/seqmix.tsv"
-        echo "   $id: $msg" >&2
-    fi
-done < <(python3 "$here/side_by_side.py" commands)
+# Rounds: each runs ggml's rows, then seqmix's, so a round's ratios compare figures taken minutes apart (this VM's
+# speed drifts by up to 2x over tens of minutes); the table takes medians over the rounds and shows the ratios' range.
+rounds=${SIDE_BY_SIDE_ROUNDS:-3}
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "side_by_side.sh: SIDE_BY_SIDE_ROUNDS must be a positive integer, got $rounds" >&2; exit 2; }
+# one ggml build for every round
+export GGML_BUILD_DIR=${GGML_BUILD_DIR:-$work/ggml-build}
+ggml_files=() seqmix_files=()
+for ((r = 1; r <= rounds; r++)); do
+    log "round $r of $rounds: ggml ($ggml_src)"
+    "$here/ggml.sh" "$ggml_src" "$work/ggml.$r.json"
+    ggml_files+=("$work/ggml.$r.json")
+    log "round $r of $rounds: seqmix bench, 2 threads"
+    : >"$work/seqmix.$r.tsv"
+    while IFS=$'\t' read -r id args; do
+        # whole-sequence rows: the median of 30 calls (bench's default 10 let one slow moment of a shared 2-core machine
+        # move a 25 ms row by a third); steps keep bench's 100
+        reps=(); [[ " $args " == *" --form step "* ]] || reps=(--reps 30)
+        # shellcheck disable=SC2086 # args is a list of options
+        if "$java" --add-modules jdk.incubator.vector -jar "$jar" bench $args "${reps[@]}" --threads 2 --json >"$work/row.out" 2>"$work/row.err"; then
+            printf '%s\t%s\n' "$id" "$(tail -1 "$work/row.out")" >>"$work/seqmix.$r.tsv"
+            echo "   $id: $(tail -1 "$work/row.out")" >&2
+        else
+            msg=$(grep -v -e '^WARNING' -e '^INFO' "$work/row.err" | tail -1)
+            printf '%s\t!%s\n' "$id" "$msg" >>"$work/seqmix.$r.tsv"
+            echo "   $id: $msg" >&2
+        fi
+    done < <(python3 "$here/side_by_side.py" commands)
+    seqmix_files+=("$work/seqmix.$r.tsv")
+done
 
 mkdir -p "$root/docs"
-python3 "$here/side_by_side.py" table --seqmix "$work/seqmix.tsv" --ggml "$work/ggml.json" --torch "$work/torch.json" \
+python3 "$here/side_by_side.py" table --seqmix "${seqmix_files[@]}" --ggml "${ggml_files[@]}" --torch "$work/torch.json" \
     ${fma:+--fma "$fma"} --md "$root/docs/peers.md" --json "$root/docs/peers.json" \
     --meta "date=$(date -u +%Y-%m-%dT%H:%MZ)" "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" \
            "cores=$(nproc)" "seqmix=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" \

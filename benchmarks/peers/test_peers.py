@@ -66,6 +66,42 @@ class Table(unittest.TestCase):
             self.assertIn("100.0 us", text)
 
 
+    def test_rounds_pair_ggml_and_seqmix_and_take_medians(self):
+        with tempfile.TemporaryDirectory() as d:
+            files = []
+            for r, (peer_us, ours_ms) in enumerate([(100.0, 0.05), (300.0, 0.10), (200.0, 0.04)]):
+                g, t = os.path.join(d, "g%d.json" % r), os.path.join(d, "s%d.tsv" % r)
+                with open(g, "w") as f:
+                    json.dump({"ggml_commit": "abc", "rows": [
+                        {"op": "GATED_DELTA_NET", "params": dict(side_by_side.GDN, n_seq_tokens=1, kda=0, type="f32"),
+                         "params_str": "x", "us_per_run": peer_us, "runs": 1}]}, f)
+                with open(t, "w") as f:
+                    f.write('gdn_decode\t{"median_ms": %s, "min_ms": 0.03, "gflops": 20.0, "kernel": "step"}\n' % ours_ms)
+                files.append((g, t))
+            md, js = os.path.join(d, "o.md"), os.path.join(d, "o.json")
+            subprocess.run([sys.executable, os.path.join(HERE, "side_by_side.py"), "table", "--seqmix"] + [t for _, t in files]
+                           + ["--ggml"] + [g for g, _ in files] + ["--md", md, "--json", js], check=True)
+            out = json.load(open(js))
+            row = {r["id"]: r for r in out["rows"]}["gdn_decode"]
+            self.assertEqual(3.0, row["ratio"])          # rounds: 2x, 3x, 5x -> median 3x (not 0.2 ms / 0.05 ms = 4x)
+            self.assertEqual((2.0, 5.0), (row["ratio_min"], row["ratio_max"]))
+            self.assertEqual(0.2, row["peer_ms"])        # median of 0.1, 0.3, 0.2 ms
+            self.assertEqual(0.05, row["seqmix_ms"])
+            self.assertEqual(3, out["meta"]["rounds"])
+            self.assertIn("| 3.00x | 2.00-5.00x (3) |", open(md).read())
+
+    def test_round_counts_must_match(self):
+        with tempfile.TemporaryDirectory() as d:
+            open(os.path.join(d, "s.tsv"), "w").close()
+            with open(os.path.join(d, "g.json"), "w") as f:
+                json.dump({"rows": []}, f)
+            r = subprocess.run([sys.executable, os.path.join(HERE, "side_by_side.py"), "table", "--seqmix", os.path.join(d, "s.tsv"),
+                                "--ggml", os.path.join(d, "g.json"), os.path.join(d, "g.json"), "--md", os.path.join(d, "o.md"),
+                                "--json", os.path.join(d, "o.json")], capture_output=True, text=True)
+            self.assertNotEqual(0, r.returncode)
+            self.assertIn("one of each per round", r.stderr)
+
+
 class Einops(unittest.TestCase):
     def test_stand_in_matches_reshape_permute(self):
         try:
