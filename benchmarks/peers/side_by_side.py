@@ -20,9 +20,10 @@ import sys
 
 GDN = dict(head_count=32, head_size=128, n_seqs=1, v_repeat=1, permuted=0)
 
-# id, label, seqmix bench arguments, peer name, peer selector, note
+# id, label, seqmix bench arguments, peer name, peer selector, note. Decode rows time enough steps to span ~0.5-1.5 s,
+# as ggml's perf loop does (~1 s per case): 100 steps (10 ms) let one slow spell of the VM set the median.
 ROWS = [
-    ("gdn_decode", "gated delta net decode, 32 heads, K=V=128", "gated_delta_rule --form step --H 32 --K 128 --V 128",
+    ("gdn_decode", "gated delta net decode, 32 heads, K=V=128", "gated_delta_rule --form step --H 32 --K 128 --V 128 --reps 5000",
      "ggml", ("GATED_DELTA_NET", dict(GDN, n_seq_tokens=1, kda=0)), "ggml graph: q/k l2_norm + gated_delta_net"),
 ] + [
     ("gdn_T%d" % t, "gated delta net prefill, 32 heads, K=V=128, T=%d" % t,
@@ -30,15 +31,15 @@ ROWS = [
      "ggml", ("GATED_DELTA_NET", dict(GDN, n_seq_tokens=t, kda=0)), "ggml graph: q/k l2_norm + gated_delta_net")
     for t in (64, 256, 512, 1024)
 ] + [
-    ("kda_decode", "KDA decode, 32 heads, K=V=128", "kda --form step --H 32 --K 128 --V 128",
+    ("kda_decode", "KDA decode, 32 heads, K=V=128", "kda --form step --H 32 --K 128 --V 128 --reps 5000",
      "ggml", ("GATED_DELTA_NET", dict(GDN, n_seq_tokens=1, kda=1)), "per-channel gate"),
     ("kda_T64", "KDA prefill, 32 heads, K=V=128, T=64", "kda --T 64 --H 32 --K 128 --V 128",
      "ggml", ("GATED_DELTA_NET", dict(GDN, n_seq_tokens=64, kda=1)), "per-channel gate"),
-    ("mamba2_48_decode", "Mamba-2 decode, 48 heads, P=64, N=128", "mamba2 --form step --H 48 --P 64 --N 128 --G 1",
+    ("mamba2_48_decode", "Mamba-2 decode, 48 heads, P=64, N=128", "mamba2 --form step --H 48 --P 64 --N 128 --G 1 --reps 10000",
      "ggml", ("SSM_SCAN", dict(d_state=128, head_dim=64, n_head=48, n_group=1, n_seq_tokens=1)), "scan only: no D, no z"),
     ("mamba2_48_T512", "Mamba-2 prefill, 48 heads, P=64, N=128, T=512", "mamba2 --T 512 --H 48 --P 64 --N 128 --G 1",
      "ggml", ("SSM_SCAN", dict(d_state=128, head_dim=64, n_head=48, n_group=1, n_seq_tokens=512)), "scan only: no D, no z"),
-    ("mamba2_128_decode", "Mamba-2 decode, 128 heads, P=80, N=128 (Nemotron-9B)", "mamba2 --form step --H 128 --P 80 --N 128 --G 1",
+    ("mamba2_128_decode", "Mamba-2 decode, 128 heads, P=80, N=128 (Nemotron-9B)", "mamba2 --form step --H 128 --P 80 --N 128 --G 1 --reps 5000",
      "ggml", ("SSM_SCAN", dict(d_state=128, head_dim=80, n_head=128, n_group=1, n_seq_tokens=1)), "scan only: no D, no z"),
     ("mamba2_128_T512", "Mamba-2 prefill, 128 heads, P=80, N=128, T=512 (Nemotron-9B)", "mamba2 --T 512 --H 128 --P 80 --N 128 --G 1",
      "ggml", ("SSM_SCAN", dict(d_state=128, head_dim=80, n_head=128, n_group=1, n_seq_tokens=512)), "scan only: no D, no z"),
@@ -46,7 +47,7 @@ ROWS = [
     # the cache holds ctx-1 tokens, the decoded token makes ctx keys, as ggml's kv=ctx with one query
     ("attn_decode_%d%s" % (ctx, "_bf16" if kv == "bf16" else ""),
      "attention decode, 8 heads, D=128, context %d, seqmix %s K/V" % (ctx, kv),
-     "attention --form step --H 8 --G 8 --D 128 --T %d --kv %s" % (ctx - 1, kv),
+     "attention --form step --H 8 --G 8 --D 128 --T %d --kv %s --reps %d" % (ctx - 1, kv, 2048000 // ctx),
      "ggml", ("FLASH_ATTN_EXT", dict(hsk=128, hsv=128, nh=8, nr23=[1, 1], kv=ctx, nb=1)), "ggml K/V in f16")
     for ctx in (4096, 8192, 16384) for kv in ("f32", "bf16")
 ] + [
@@ -143,7 +144,7 @@ def table(args):
         "2 threads for every side. The sitting runs in rounds: each round runs ggml's rows, then seqmix's, so a round's ratio "
         "compares figures taken minutes apart. Ratio = peer time / seqmix time (> 1: seqmix is faster), the median of the "
         "rounds' ratios, with their range; times are medians over the rounds. seqmix times are the median "
-        "of `seqmix bench --json` calls (30 per whole-sequence row, 100 per decode step, after the auto warm-up); ggml's are `test-backend-ops perf -b CPU` (us/run); PyTorch's the median of "
+        "of `seqmix bench --json` calls (30 per whole-sequence row; decode rows as many steps as span ~0.5-1.5 s, as ggml's ~1 s perf loop, after the auto warm-up); ggml's are `test-backend-ops perf -b CPU` (us/run); PyTorch's the median of "
         "`torch_ref.py` calls (one run, shared by the rounds). FMA peak: the JMH `FmaPeakBench.fma2Threads` figure of the same sitting.",
         "",
         "| | |",
