@@ -12,7 +12,8 @@ import org.seqmix.core.Parallel;
  * register-blocked micro-kernel ({@link GemmMicroKernel}: Panama 6 x 2 vectors (6x16 on AVX2, 6x32 on AVX-512) when
  * the vector module is present, a scalar 4x4 otherwise) computes every MR x NR tile. From {@link #PRE_BROADCAST_MIN_N}
  * columns of C up, the Panama kernel's A panels hold each value once per vector lane, so the kernel loads A as
- * vectors instead of broadcasting scalars (see docs/architecture.md). Packing buffers are per-thread and reused, so the small products of
+ * vectors instead of broadcasting scalars; narrower products broadcast A on a 4 x 2-vector tile (see
+ * docs/architecture.md). Packing buffers are per-thread and reused, so the small products of
  * the chunk kernels allocate nothing. A single row of C (one token through a projection) skips packing and runs
  * as dot products or row updates through {@link VectorOps}. Large products (>= 2 MFLOP) split C tiles over {@link Parallel#forRange};
  * K is never split and KC is fixed, so every element of C is computed by the same sequence of operations for any

@@ -79,6 +79,22 @@ public final class Bench {
     }
 
     /**
+     * The call {@code seqmix bench ARGS} would time, prepared (inputs allocated, the thread count set) but not run,
+     * for harnesses that time two builds against each other in one JVM (benchmarks/tools/AbCompare.java).
+     *
+     * @throws IllegalArgumentException for a command line {@code seqmix bench} would reject (the message names it)
+     */
+    public static Runnable prepare(String... args) {
+        try {
+            BenchOptions o = BenchOptions.parse(args, Parallel.threads());
+            Parallel.setThreads(o.threads);
+            return BenchOps.build(o).call();
+        } catch (BenchException e) {
+            throw new IllegalArgumentException("seqmix bench: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Median and minimum of the timed calls; bytes allocated per call on this thread, and on every thread alive
      * when timing started (Parallel's pool workers included: work they run is invisible to the first figure).
      */

@@ -73,6 +73,21 @@ class BenchTest {
     }
 
     @Test
+    void preparedCallRunsAndBadCommandLinesNameTheOption() {
+        int saved = Parallel.threads();
+        try {
+            Runnable r = Bench.prepare("gemm", "--M", "8", "--N", "16", "--K", "4", "--threads", "1");
+            r.run();   // a prepared gemm runs without throwing, on the thread count it asked for
+            assertEquals(1, Parallel.threads());
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> Bench.prepare("mamba2", "--H", "0"));
+            assertTrue(e.getMessage().contains("--H"), e.getMessage());
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    @Test
     void helpListsEveryOpAndExits0() {
         Run r = bench("--help");
         assertEquals(0, r.code());
