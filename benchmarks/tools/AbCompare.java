@@ -12,6 +12,9 @@ import java.util.List;
  * are not comparable, two class loaders in one process are. Each build is a seqmix jar (or classes directory)
  * from this commit on (it needs {@code Bench.prepare}); their dependencies (commons-math3) must be on the
  * classpath of both, e.g. from ~/.m2.
+ * Each build has its own thread team, whose workers spin for ~100 us after a call: with {@code --threads 2} and
+ * calls under a millisecond, the idle build's spinning workers overlap the other build's call, so compare short
+ * multi-threaded calls (decode steps) with {@code --threads 1}.
  *
  * <pre>
  *   git worktree add /tmp/old HEAD~1 &amp;&amp; mvn -q -f /tmp/old/pom.xml -DskipTests package

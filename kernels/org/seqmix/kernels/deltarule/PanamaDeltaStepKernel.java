@@ -161,7 +161,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
      */
     private static void single(float[] s, int so, int kd, int vd, float[] dec, float[] bk, float[] kk, float[] qs, float[] wv,
                                float[] o, int oo) {
-        FloatVector kq = FloatVector.broadcast(F, OpsDeltaStepKernel.dot(kk, qs, kd));
+        float kq = OpsDeltaStepKernel.dot(kk, qs, kd);
         // bk_i dec_i and qs_i dec_i, made once per token (not once per strip), then u of the current strip
         float[] sc = ROW_SCALARS.get();
         if (sc.length < 2 * kd + 8 * L) ROW_SCALARS.set(sc = new float[2 * kd + 8 * L]);
@@ -206,7 +206,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
                 o0 = x.fma(FloatVector.broadcast(F, sc[kd + i]), o0);
                 x.fma(FloatVector.broadcast(F, dec[i]), u0.mul(kk[i])).intoArray(s, r);
             }
-            u0.fma(kq, o0).intoArray(o, oo + j);
+            u0.fma(FloatVector.broadcast(F, kq), o0).intoArray(o, oo + j);
         }
         for (; j < vd; j++) {
             float p = 0f, a = 0f;
@@ -217,7 +217,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
                 a = Math.fma(s[r], sc[kd + i], a);
                 s[r] = Math.fma(s[r], dec[i], uj * kk[i]);
             }
-            o[oo + j] = Math.fma(uj, kq.lane(0), a);
+            o[oo + j] = Math.fma(uj, kq, a);
         }
     }
 
@@ -225,7 +225,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
      * The write pass of {@link #single} on 4 vectors of columns (state from so; sc holds qs_i dec_i at [kd, 2kd) and
      * u at [uo, uo + 4L)): a = Σ (qs_i dec_i) S_i over the old rows, o = a + u kq.
      */
-    private static void writeQuery4(float[] s, int so, int kd, int vd, float[] dec, float[] kk, float[] sc, int uo, FloatVector kq,
+    private static void writeQuery4(float[] s, int so, int kd, int vd, float[] dec, float[] kk, float[] sc, int uo, float kqs,
                                     float[] o, int oo) {
         FloatVector u0 = FloatVector.fromArray(F, sc, uo), u1 = FloatVector.fromArray(F, sc, uo + L);
         FloatVector u2 = FloatVector.fromArray(F, sc, uo + 2 * L), u3 = FloatVector.fromArray(F, sc, uo + 3 * L);
@@ -244,6 +244,9 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
             x2.fma(di, u2.mul(ki)).intoArray(s, r + 2 * L);
             x3.fma(di, u3.mul(ki)).intoArray(s, r + 3 * L);
         }
+        // kq comes in as a float: a vector argument is boxed when C2 does not inline this method (it did not: 64 B
+        // per head and step)
+        FloatVector kq = FloatVector.broadcast(F, kqs);
         u0.fma(kq, o0).intoArray(o, oo);
         u1.fma(kq, o1).intoArray(o, oo + L);
         u2.fma(kq, o2).intoArray(o, oo + 2 * L);

@@ -34,7 +34,14 @@ class DeltaRuleStepTest {
     static Runnable threeSteps() {
         Tensor[] t = token(2, 2, 4, 32, 32);
         DeltaRuleStep st = new DeltaRuleStep(2, 2, 4, 32, 32, null, true);
-        return () -> stepAll(st, t);
+        // K = V = 128 as in the models: the one-token kernel's 8-vector strips and 4-vector write passes only run
+        // from V = 8 vectors up (a boxed vector there went unnoticed at V = 32)
+        Tensor[] w = token(1, 2, 2, 128, 128);
+        DeltaRuleStep wide = new DeltaRuleStep(1, 2, 2, 128, 128, null, true);
+        return () -> {
+            stepAll(st, t);
+            stepAll(wide, w);
+        };
     }
 
     @Test
