@@ -76,7 +76,15 @@ class StepGlaTest {
             LinearAttn.stepLinearAttn(q, k, v, 0.25f, state, z, o);
             state.fill(0f);
         };
-        return calls;
+        // and K = V = 128 as in the models: the kernels' 4-vector column tiles only run from 32 columns up
+        LinearAttnTestData w = LinearAttnTestData.random("gla", 1, 1, 1, 2, 128, 128, -1f, 0f, false);
+        Tensor qw = w.q().reshape(1, 2, 128), kw = w.k().reshape(1, 2, 128), vw = w.v().reshape(1, 2, 128), gw = w.g().reshape(1, 2, 128);
+        Tensor sw = Tensor.zeros(1, 2, 128, 128), ow = Tensor.zeros(1, 2, 128);
+        return () -> {
+            calls.run();
+            LinearAttn.stepGla(qw, kw, vw, gw, 0.1f, sw, ow);
+            sw.fill(0f);
+        };
     }
 
     @Test

@@ -21,7 +21,13 @@ public class StepAllocationTest {
         Tensor state = Tensor.zeros(2, 4, 8, 16), x = r.normal(1f, 2, 4, 8), dt = r.normal(1f, 2, 4), a = r.uniform(-1f, -0.1f, 4);
         Tensor b = r.normal(1f, 2, 2, 16), c = r.normal(1f, 2, 2, 16), d = r.normal(1f, 4), z = r.normal(1f, 2, 4, 8), bias = r.normal(1f, 4);
         Tensor out = Tensor.zeros(2, 4, 8);
-        return () -> SelectiveStateUpdate.update(state, x, dt, a, b, c, d, z, bias, true, out);
+        // and a model-sized head (P = 64, N = 128): the kernels' wide paths only run from several vectors up
+        Tensor state2 = Tensor.zeros(1, 2, 64, 128), x2 = r.normal(1f, 1, 2, 64), dt2 = r.normal(1f, 1, 2), a2 = r.uniform(-1f, -0.1f, 2);
+        Tensor b2 = r.normal(1f, 1, 1, 128), c2 = r.normal(1f, 1, 1, 128), out2 = Tensor.zeros(1, 2, 64);
+        return () -> {
+            SelectiveStateUpdate.update(state, x, dt, a, b, c, d, z, bias, true, out);
+            SelectiveStateUpdate.update(state2, x2, dt2, a2, b2, c2, null, null, null, true, out2);
+        };
     }
 
     @Test
