@@ -66,7 +66,7 @@ for ((r = 1; r <= rounds; r++)); do
     while IFS=$'\t' read -r id args; do
         # whole-sequence rows: the median of 30 calls (bench's default 10 let one slow moment of a shared 2-core machine
         # move a 25 ms row by a third); decode rows give their own --reps (side_by_side.py)
-        reps=(); [[ " $args " == *" --reps "* || " $args " == *" --form step "* ]] || reps=(--reps 30)
+        reps=(); [[ " $args " == *" --reps "* ]] || reps=(--reps 30)
         # shellcheck disable=SC2086 # args is a list of options
         if "$java" --add-modules jdk.incubator.vector -jar "$jar" bench $args "${reps[@]}" --threads 2 --json >"$work/row.out" 2>"$work/row.err"; then
             printf '%s\t%s\n' "$id" "$(tail -1 "$work/row.out")" >>"$work/seqmix.$r.tsv"

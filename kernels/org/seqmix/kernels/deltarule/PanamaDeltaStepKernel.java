@@ -60,9 +60,9 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
             int c = t * kd, d = oo + t * oStride, w = t * vd + j;
             for (int x = 0; x < 4 * L; x += L) FloatVector.fromArray(F, wv, w + x).sub(FloatVector.fromArray(F, acc, x)).intoArray(acc, 4 * L + x);
             // the last token projects onto its own k (a dummy kv, never read): no branch in the row loop
-            float[] mul = t + 1 == n ? fin : DeltaStepKernel.decays(decayed, t + 1) ? dec : null;
-            int mo = t + 1 == n ? 0 : c + kd, bo = t + 1 == n ? c : c + kd;
-            float[] b = t + 1 == n ? kk : bk;
+            boolean last = t + 1 == n;
+            float[] mul = last ? fin : DeltaStepKernel.decays(decayed, t + 1) ? dec : null, b = last ? kk : bk;
+            int mo = last ? 0 : c + kd, bo = last ? c : c + kd;
             if (so == 0 && stride == TILE) updateProjectTile(s, kd, kk, qs, c, mul, mo, b, bo, o, d, acc);
             else updateProject(s, so, stride, kd, kk, qs, c, mul, mo, b, bo, o, d, acc);
         }
