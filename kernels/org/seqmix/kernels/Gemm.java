@@ -9,10 +9,9 @@ import org.seqmix.core.Parallel;
  *
  * <p>GotoBLAS/BLIS structure: for each NC-column block of C and each KC-deep slice of K, op(B) is packed into
  * NR-column micro-panels, then for each MC-row block op(A) is packed into MR-row micro-panels and a
- * register-blocked micro-kernel ({@link GemmMicroKernel}: Panama 6 x 2 vectors (6x16 on AVX2, 6x32 on AVX-512) when
- * the vector module is present, a scalar 4x4 otherwise) computes every MR x NR tile. From {@link #PRE_BROADCAST_MIN_N}
- * columns of C up, the Panama kernel's A panels hold each value once per vector lane, so the kernel loads A as
- * vectors instead of broadcasting scalars; narrower products broadcast A on a 4 x 2-vector tile (see
+ * register-blocked micro-kernel ({@link GemmMicroKernel}: Panama 4 x 2 vectors (4x16 on AVX2) when the vector
+ * module is present, a scalar 4x4 otherwise) computes every MR x NR tile. The A block is small (MC = 16 rows,
+ * 16 KiB) so that it stays in L1 next to the B micro-panel it meets (see
  * docs/architecture.md). Packing buffers are per-thread and reused, so the small products of
  * the chunk kernels allocate nothing. A single row of C (one token through a projection) skips packing and runs
  * as dot products or row updates through {@link VectorOps}. Large products (>= 2 MFLOP) split C tiles over {@link Parallel#forRange};
@@ -23,13 +22,11 @@ public final class Gemm {
     static final GemmMicroKernel KERNEL =
             VectorizationProvider.kernel(GemmMicroKernel.class, "org.seqmix.kernels.PanamaGemmKernel", ScalarGemmKernel::new);
     static final int KC = 256;
-    // packed A block (MC x KC x aLanes floats): 288 KiB, in L2 (512 KiB per core on Zen 3); measured at M=512 N=K=2048,
-    // 1 thread: 36 rows of KC = 256 beat 18 rows by 10%, and KC = 128 or 64 with any MC by 25% or more
-    private static final int MC_FLOATS = 36 * 256 * 8;
+    // packed A block MC x KC = 16 x 256 floats, 16 KiB: with the 16 KiB B micro-panel it fits the 32 KiB L1. One-JVM
+    // A/B at 512 x 4096 x 14336 (2 threads) against the earlier 6 x 16 kernel with A pre-broadcast in a 36-row, 288 KiB
+    // block (L2): 16 rows took 18% less time, 24 and 32 rows 6-13% less, 72 rows the same
+    private static final int MC_FLOATS = 16 * 256;
     private static final int NC0 = 3072;                        // B block 256 x 3072 floats = 3 MiB: in L3
-    // fewest columns of C for which A is packed pre-broadcast (1 thread: 64x16x128 ran 4x and 64x64x128 2x faster
-    // with A read by broadcast, 256x128x256 1.35x slower)
-    static final int PRE_BROADCAST_MIN_N = 128;
     private static final long PARALLEL_FLOPS = 2_000_000L;
     private static final long SMALL_FLOPS = 4_096L;           // below this, packing costs more than it saves
 
@@ -46,7 +43,7 @@ public final class Gemm {
 
     private Gemm() {}
 
-    /** The active micro-kernel's name, e.g. "panama 6x16". */
+    /** The active micro-kernel's name, e.g. "panama 4x16". */
     public static String kernelName() {
         return KERNEL.name();
     }
@@ -79,7 +76,7 @@ public final class Gemm {
         } else if (flops <= SMALL_FLOPS) {
             small(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
-            blocked(n < PRE_BROADCAST_MIN_N ? kern.singleLaneA() : kern, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+            blocked(kern, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
                     flops >= PARALLEL_FLOPS && Parallel.threads() > 1);
         }
     }
@@ -151,7 +148,7 @@ public final class Gemm {
                                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                 float beta, float[] c, int cOff, int ldc, boolean parallel) {
         Scratch own = SCRATCH.get();
-        final int MR = kern.mr(), NR = kern.nr(), MC = MC_FLOATS / KC / kern.aLanes() / MR * MR, NC = NC0 / NR * NR;
+        final int MR = kern.mr(), NR = kern.nr(), MC = Math.max(MR, MC_FLOATS / KC / MR * MR), NC = NC0 / NR * NR;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int nPanels = (nc + NR - 1) / NR;
@@ -193,9 +190,9 @@ public final class Gemm {
     /** One MC x (panels q0..q1 of an nc-wide block) block: pack A rows [i0, i0+mc), run the micro-kernel over every tile. */
     private static void macro(GemmMicroKernel kern, Scratch s, boolean transA, float[] a, int aOff, int lda, int i0, int mc, int pc, int kc,
                               float[] bp, int nc, int q0, int q1, float alpha, float beta, float[] c, int cOff, int ldc) {
-        final int MR = kern.mr(), NR = kern.nr(), lanes = kern.aLanes();
-        float[] ap = s.a(((mc + MR - 1) / MR) * MR * kc * lanes);
-        GemmPack.packA(transA, a, aOff, lda, i0, mc, pc, kc, MR, lanes, ap);
+        final int MR = kern.mr(), NR = kern.nr();
+        float[] ap = s.a(((mc + MR - 1) / MR) * MR * kc);
+        GemmPack.packA(transA, a, aOff, lda, i0, mc, pc, kc, MR, ap);
         float[] tile = s.tile(MR * NR);
         for (int q = q0; q < q1; q++) {
             int j = q * NR;
@@ -204,9 +201,9 @@ public final class Gemm {
                 int rows = Math.min(MR, mc - ir);
                 int cols = Math.min(NR, nc - j);
                 if (rows == MR && cols == NR) {
-                    kern.compute(kc, ap, ir * kc * lanes, bp, q * NR * kc, alpha, beta, c, co, ldc);
+                    kern.compute(kc, ap, ir * kc, bp, q * NR * kc, alpha, beta, c, co, ldc);
                 } else {
-                    kern.compute(kc, ap, ir * kc * lanes, bp, q * NR * kc, 1f, 0f, tile, 0, NR);
+                    kern.compute(kc, ap, ir * kc, bp, q * NR * kc, 1f, 0f, tile, 0, NR);
                     for (int r = 0; r < rows; r++) {
                         for (int x = 0; x < cols; x++) {
                             int ci = co + r * ldc + x;

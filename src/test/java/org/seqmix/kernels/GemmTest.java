@@ -15,9 +15,7 @@ class GemmTest {
         List<GemmMicroKernel> l = new ArrayList<>();
         l.add(new ScalarGemmKernel());
         if (VectorizationProvider.vectorModulePresent()) {
-            GemmMicroKernel p = (GemmMicroKernel) Class.forName("org.seqmix.kernels.PanamaGemmKernel").getDeclaredConstructor().newInstance();
-            l.add(p);
-            l.add(p.singleLaneA());   // A read by broadcast: Gemm's choice below PRE_BROADCAST_MIN_N columns
+            l.add((GemmMicroKernel) Class.forName("org.seqmix.kernels.PanamaGemmKernel").getDeclaredConstructor().newInstance());
         }
         return l;
     }
