@@ -193,7 +193,8 @@ final class RecurrentDeltaRule {
      * Whole sequences, parallel over (sequence, group of HEAD_GROUP value heads). A group prepares a time block for
      * all of its heads token by token, then runs the kernel head by head: the heads' q/k/v rows of one token are
      * adjacent, so the prepare reads runs of HEAD_GROUP rows instead of single rows H·K floats apart (each in a new
-     * page, waited on one at a time); the group's states and blocks (~1 MB) stay in L2.
+     * page, waited on one at a time). The group's states and blocks (~1 MB) fit the L2 of the AVX-512 Xeon this was
+ * tuned on, not Zen 3's 512 KiB; there, groups of 2 heads (448 KiB) or 32-token blocks were no faster (session 8).
      */
     static DeltaRuleOutput run(Problem p, boolean outputFinalState, DeltaStepKernel ker) {
         int kd = p.kd, vd = p.vd, hv = p.hv, group = p.hv / p.h;
