@@ -5,10 +5,6 @@ package org.seqmix.kernels;
  * micro-panels, zero-padded at the edges, so the micro-kernel streams both with unit stride whatever the
  * transposes. Panel layout: A panel q holds {@code kc} groups of MR floats (column p of rows q*MR..q*MR+MR-1);
  * B panel q holds {@code kc} groups of NR floats (row p of columns q*NR..q*NR+NR-1).
- *
- * <p>Where a panel gathers several stored rows (A row-major, B transposed: a weight matrix W[N, K] in
- * {@code X W^T}), the loops read all of the panel's rows side by side and write the panel in order: the rows come
- * from DRAM (a 4096 x 14336 weight is 235 MB), and one row at a time left ~8 cache-line misses in flight.
  */
 final class GemmPack {
     private GemmPack() {}
@@ -19,12 +15,13 @@ final class GemmPack {
         for (int ir = 0; ir < mc; ir += mr, d += mr * kc) {
             int rows = Math.min(mr, mc - ir);
             if (!transA) {
-                // op(A)[i][p] = a[i*lda + p]: the panel's rows side by side
-                int src = aOff + (i0 + ir) * lda + p0;
-                for (int p = 0; p < kc; p++) {
-                    int o = d + p * mr;
-                    for (int r = 0; r < rows; r++) dst[o + r] = a[src + r * lda + p];
-                    for (int r = rows; r < mr; r++) dst[o + r] = 0f;
+                // row-major A: read each row contiguously, write with stride MR
+                for (int r = 0; r < rows; r++) {
+                    int src = aOff + (i0 + ir + r) * lda + p0;
+                    for (int p = 0; p < kc; p++) dst[d + p * mr + r] = a[src + p];
+                }
+                for (int r = rows; r < mr; r++) {
+                    for (int p = 0; p < kc; p++) dst[d + p * mr + r] = 0f;
                 }
             } else {
                 // op(A)[i][p] = a[p*lda + i]: MR consecutive floats per p
@@ -49,12 +46,13 @@ final class GemmPack {
                     for (int j = cols; j < nr; j++) dst[o + j] = 0f;
                 }
             } else {
-                // op(B)[p][j] = b[j*ldb + p]: the panel's stored rows side by side
-                int src = bOff + (j0 + jr) * ldb + p0;
-                for (int p = 0; p < kc; p++) {
-                    int o = d + p * nr;
-                    for (int j = 0; j < cols; j++) dst[o + j] = b[src + j * ldb + p];
-                    for (int j = cols; j < nr; j++) dst[o + j] = 0f;
+                // op(B)[p][j] = b[j*ldb + p]: read each stored row contiguously, write with stride NR
+                for (int j = 0; j < cols; j++) {
+                    int src = bOff + (j0 + jr + j) * ldb + p0;
+                    for (int p = 0; p < kc; p++) dst[d + p * nr + j] = b[src + p];
+                }
+                for (int j = cols; j < nr; j++) {
+                    for (int p = 0; p < kc; p++) dst[d + p * nr + j] = 0f;
                 }
             }
         }
