@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """OpenBLAS sgemm GFLOP/s at square sizes, for the seqmix benchmark report (the peer next to GemmBench).
 
-Run with Debian's /usr/bin/python3 and python3-numpy (+ libopenblas0-pthread so numpy's BLAS is OpenBLAS):
+Run with a Python whose numpy loads OpenBLAS (Debian's python3-numpy only with libopenblas0-pthread installed; a
+pip numpy brings its own; benchmarks/run picks the first of /usr/bin/python3 and python3 on PATH that does):
 
-    /usr/bin/python3 benchmarks/peers/openblas_sgemm.py --sizes 256,512,1024,2048 --threads 1,2 --out peer.json
+    python3 benchmarks/peers/openblas_sgemm.py --sizes 256,512,1024,2048 --threads 1,2 --out peer.json
 
 Each thread count runs in a child process started with OPENBLAS_NUM_THREADS set before numpy loads, and
 with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from its environment so OpenBLAS picks its kernel for the
