@@ -22,10 +22,10 @@ public final class Gemm {
     static final GemmMicroKernel KERNEL =
             VectorizationProvider.kernel(GemmMicroKernel.class, "org.seqmix.kernels.PanamaGemmKernel", ScalarGemmKernel::new);
     static final int KC = 256;
-    // packed A block MC x KC = 16 x 256 floats, 16 KiB: with the 16 KiB B micro-panel it fits the 32 KiB L1. One-JVM
+    // rows of the packed A block, MC x KC = 16 x 256 floats, 16 KiB: with the 16 KiB B micro-panel it fits the 32 KiB L1. One-JVM
     // A/B at 512 x 4096 x 14336 (2 threads) against the earlier 6 x 16 kernel with A pre-broadcast in a 36-row, 288 KiB
     // block (L2): 16 rows took 18% less time, 24 and 32 rows 6-13% less, 72 rows the same
-    private static final int MC_FLOATS = 16 * 256;
+    private static final int MC_ROWS = 16;
     private static final int NC0 = 3072;                        // B block 256 x 3072 floats = 3 MiB: in L3
     private static final long PARALLEL_FLOPS = 2_000_000L;
     private static final long SMALL_FLOPS = 4_096L;           // below this, packing costs more than it saves
@@ -148,7 +148,7 @@ public final class Gemm {
                                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                 float beta, float[] c, int cOff, int ldc, boolean parallel) {
         Scratch own = SCRATCH.get();
-        final int MR = kern.mr(), NR = kern.nr(), MC = Math.max(MR, MC_FLOATS / KC / MR * MR), NC = NC0 / NR * NR;
+        final int MR = kern.mr(), NR = kern.nr(), MC = Math.max(MR, MC_ROWS / MR * MR), NC = NC0 / NR * NR;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int nPanels = (nc + NR - 1) / NR;

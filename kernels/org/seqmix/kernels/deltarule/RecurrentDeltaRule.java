@@ -3,6 +3,7 @@ package org.seqmix.kernels.deltarule;
 import java.util.Arrays;
 import org.seqmix.core.Parallel;
 import org.seqmix.core.Tensor;
+import org.seqmix.kernels.CacheLines;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 
@@ -131,24 +132,17 @@ final class RecurrentDeltaRule {
     }
 
     /**
-     * Reads one float per cache line of the q, k and v rows of tokens [t0, t0 + n) and value heads [h0, h1), and returns
-     * their sum (stored where nothing reads it, so the JIT keeps the loads). Consecutive tokens' rows are H·K floats
-     * apart, each in a new page, so the prepare met them in DRAM one row at a time; this loop has nothing but
-     * independent loads, so a whole time block's misses are in flight together and the prepare reads from L2.
+     * {@link CacheLines#touch} over the q, k and v rows of tokens [t0, t0 + n) (consecutive in memory) and value heads
+     * [h0, h1). Consecutive tokens' rows are H·K floats apart, each in a new page, so the prepare met them in DRAM one
+     * row at a time; touched first, a whole time block's misses are in flight together and the prepare reads from L2.
      */
     static float touch(Problem p, int bi, int t0, int n, int h0, int h1) {
-        int group = p.hv / p.h, qk0 = h0 / group * p.kd, qk1 = ((h1 - 1) / group + 1) * p.kd;
-        float s = 0;
-        for (int t = 0; t < n; t++) {
-            int tok = p.token(bi, t0 + t), qk = tok * p.h * p.kd, v = (tok * p.hv + h0) * p.vd;
-            for (int i = qk0; i < qk1; i += LINE_FLOATS) s += p.q[p.qo + qk + i] + p.k[p.ko + qk + i];
-            for (int i = 0; i < (h1 - h0) * p.vd; i += LINE_FLOATS) s += p.v[p.vo + v + i];
-        }
-        return s;
+        int group = p.hv / p.h, qk0 = h0 / group * p.kd, qkLen = ((h1 - 1) / group + 1) * p.kd - qk0, tok = p.token(bi, t0);
+        int ldqk = p.h * p.kd, ldv = p.hv * p.vd;
+        return CacheLines.touch(p.q, p.qo + tok * ldqk + qk0, n, ldqk, qkLen)
+                + CacheLines.touch(p.k, p.ko + tok * ldqk + qk0, n, ldqk, qkLen)
+                + CacheLines.touch(p.v, p.vo + tok * ldv + h0 * p.vd, n, ldv, (h1 - h0) * p.vd);
     }
-
-    /** Floats per 64-byte cache line. */
-    private static final int LINE_FLOATS = 16;
 
     /** fla's l2norm factor 1 / sqrt(sum x² + 1e-6) of a K-sized row. */
     private static float invNorm(VectorOps ops, float[] x, int xo, int n) {

@@ -5,6 +5,7 @@ import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.ChunkMatmul;
+import org.seqmix.kernels.CacheLines;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 
@@ -228,12 +229,10 @@ public final class Mamba2Ssd {
         private void block(int bi, int q0, int tt, int nb) {
             int ldb = c.g * c.n, ldx = c.h * c.p;
             int bo = ((bi * c.t + tt) * c.g + gg) * c.n, xo = ((bi * c.t + tt) * c.h + hh) * c.p + q0;
-            // x rows of consecutive tokens are H·P floats apart, each in a new page: read one float per cache line of
-            // the block's rows first (nothing but independent loads, so the misses overlap), then build u from cache.
-            // The sum lands in u's last slot, which the kernel writes before it reads it (or never reads).
-            float touched = 0;
-            for (int j = 0; j < nb; j++) for (int col = 0; col < w; col += 16) touched += c.xa[xo + j * ldx + col];
-            u[u.length - 1] = touched;
+            // x rows of consecutive tokens are H·P floats apart, each in a new page: touch the block's rows first (their
+            // misses overlap), then build u from cache. The sum lands in u's last slot, which the kernel writes before it
+            // reads it (or never reads).
+            u[u.length - 1] = CacheLines.touch(c.xa, xo, nb, ldx, w);
             float d = scale;
             for (int j = 0; j < nb; j++) {
                 d *= decays[j];
