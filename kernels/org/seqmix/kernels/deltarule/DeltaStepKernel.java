@@ -14,6 +14,15 @@ import org.seqmix.kernels.VectorizationProvider;
  * state streams through L2 once per block instead of once or twice per token. Implementations:
  * {@link OpsDeltaStepKernel} (plain Java, any JVM) and {@code PanamaDeltaStepKernel} (loaded only when
  * jdk.incubator.vector is present); both do the same float operations in the same order, so they agree bit for bit.
+ * <p><b>Token pairs.</b> An implementation with a {@link #pairTile()} runs the columns of its full tiles two tokens
+ * per pass wherever the second token does not decay the state: from the state S before token t and the
+ * projections {@code kv_t = Σ bk_t,i S_i} and {@code P = Σ bk_t+1,i S_i} made by the previous pass,
+ * {@code u_t = wv_t - kv_t} and {@code u_t+1 = wv_t+1 - (P + β_t u_t)} with {@code β_t = bk_t+1 · k_t}
+ * ({@link #pairBetas}), since {@code Σ bk_t+1,i (S_i + k_t,i u_t) = P + β_t u_t}; then one pass applies both updates,
+ * queries both tokens and projects the result onto the next pass's one or two bk rows. The state is loaded and
+ * stored once per two tokens: on AVX-512 the single-token pass is bound by its stores (one per three FMAs), not
+ * by its FMAs. Same FMA count; different rounding from the one-token order (the partner implementation is built
+ * with the same pair tile, so the two still agree bit for bit).
  */
 interface DeltaStepKernel {
     /** Scratch floats per state row an implementation may use for one column tile (64 columns). */
@@ -30,6 +39,53 @@ interface DeltaStepKernel {
     void block(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk, float[] qs,
                float[] wv, float[] fin, float[] o, int oOff, int oStride, float[] tile);
 
+    /**
+     * Width of the column tiles that run token pairs (see above), 0 for none: columns {@code [0, vd - vd % pairTile)}
+     * take pairs, the rest one token per pass, in the blocks {@link #pairsRun} allows.
+     */
+    int pairTile();
+
+    /** Fewest tokens for which a contiguous copy of a column tile pays for itself (measured: 4 break even, 8 win 15%, 64 win 40%). */
+    int MIN_TILE_COPY_TOKENS = 8;
+
+    /**
+     * Whether a block runs token pairs: the implementation has a pair tile and the block runs on contiguous tile
+     * copies ({@code tile} holds one, n is at least {@link #MIN_TILE_COPY_TOKENS}, V holds a whole tile).
+     */
+    static boolean pairsRun(int pairTile, int n, int kd, int vd, float[] tile) {
+        return pairTile > 0 && vd >= pairTile && tile != null && tile.length >= kd * pairTile && n >= MIN_TILE_COPY_TOKENS;
+    }
+
+    /**
+     * Tokens in the pass that starts at token t: 2 when pairs are on, t + 1 exists and does not decay the state, and
+     * the pass needs no multiply after it (the token after the pair does not decay the state, or, for a pair that
+     * ends the block, there is no {@code fin}): the pair pass then has no multiply branch, which keeps it small
+     * enough for C2 to inline every vector operation; else 1.
+     */
+    static int group(boolean pairs, boolean[] decayed, boolean fin, int t, int n) {
+        if (!pairs || decayed == null || t + 1 >= n || decayed[t + 1]) return 1;
+        return (t + 2 < n ? decayed[t + 2] : fin) ? 1 : 2;
+    }
+
+    /** Per thread: the block's β values, grown on demand. */
+    ThreadLocal<float[][]> BETAS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * {@code β_t = bk_t+1 · kk_t} for t < n - 1 (fixed order, shared by both implementations), in a per-thread array
+     * valid until the thread's next call.
+     */
+    static float[] pairBetas(float[] bk, float[] kk, int n, int kd) {
+        float[][] holder = BETAS.get();
+        if (holder[0].length < n) holder[0] = new float[n];
+        float[] b = holder[0];
+        for (int t = 0; t + 1 < n; t++) {
+            float d = 0f;
+            for (int i = 0, x = (t + 1) * kd, y = t * kd; i < kd; i++) d = Math.fma(bk[x + i], kk[y + i], d);
+            b[t] = d;
+        }
+        return b;
+    }
+
     /** Whether token t decays the state by its dec row (see {@link #block}). */
     static boolean decays(boolean[] decayed, int t) {
         return decayed == null || decayed[t];
@@ -42,11 +98,11 @@ interface DeltaStepKernel {
 
     /** The portable implementation (tests compare it with {@link #best()}). */
     static DeltaStepKernel portable() {
-        return new OpsDeltaStepKernel();
+        return new OpsDeltaStepKernel(0);
     }
 
     final class Holder {
-        static final DeltaStepKernel BEST = VectorizationProvider.kernel(DeltaStepKernel.class, "org.seqmix.kernels.deltarule.PanamaDeltaStepKernel", OpsDeltaStepKernel::new);
+        static final DeltaStepKernel BEST = VectorizationProvider.kernel(DeltaStepKernel.class, "org.seqmix.kernels.deltarule.PanamaDeltaStepKernel", () -> new OpsDeltaStepKernel(0));
 
         private Holder() {}
     }

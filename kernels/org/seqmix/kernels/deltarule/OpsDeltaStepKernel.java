@@ -5,6 +5,18 @@ package org.seqmix.kernels.deltarule;
  * the scalar floor and the twin {@code PanamaDeltaStepKernel} is tested against (same operations, same order).
  */
 final class OpsDeltaStepKernel implements DeltaStepKernel {
+    private final int pairTile;
+
+    /** @param pairTile columns {@code [0, vd - vd % pairTile)} run token pairs (see {@link DeltaStepKernel}); 0 for none */
+    OpsDeltaStepKernel(int pairTile) {
+        this.pairTile = pairTile;
+    }
+
+    @Override
+    public int pairTile() {
+        return pairTile;
+    }
+
     @Override
     public void block(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk, float[] qs,
                       float[] wv, float[] fin, float[] o, int oOff, int oStride, float[] tile) {
@@ -13,7 +25,10 @@ final class OpsDeltaStepKernel implements DeltaStepKernel {
             return;
         }
         boolean d0 = DeltaStepKernel.decays(decayed, 0);
-        for (int j = 0; j < vd; j++) {
+        int paired = DeltaStepKernel.pairsRun(pairTile, n, kd, vd, tile) ? vd - vd % pairTile : 0;
+        float[] beta = paired > 0 ? DeltaStepKernel.pairBetas(bk, kk, n, kd) : null;
+        for (int j = 0; j < paired; j++) columnPairs(s, so, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, beta, j, o, oOff, oStride);
+        for (int j = paired; j < vd; j++) {
             // (decay +) project of the first token, then per token: update + query fused with the next token's (decay +) project
             float kv = 0f;
             for (int i = 0; i < kd; i++) {
@@ -49,6 +64,53 @@ final class OpsDeltaStepKernel implements DeltaStepKernel {
                 }
                 o[oOff + t * oStride + j] = a;
             }
+        }
+    }
+
+    /**
+     * Column j, tokens two per pass where {@link DeltaStepKernel#group} says so: both updates and queries in one
+     * pass, the result projected onto the next pass's bk rows.
+     */
+    private static void columnPairs(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk,
+                                    float[] qs, float[] wv, float[] fin, float[] beta, int j, float[] o, int oOff, int oStride) {
+        int g = DeltaStepKernel.group(true, decayed, fin != null, 0, n);
+        boolean d0 = DeltaStepKernel.decays(decayed, 0);
+        float kv = 0f, kv2 = 0f;
+        for (int i = 0; i < kd; i++) {
+            int r = so + i * vd + j;
+            float x = s[r];
+            if (d0) {
+                x *= dec[i];
+                s[r] = x;
+            }
+            kv = Math.fma(bk[i], x, kv);
+            if (g == 2) kv2 = Math.fma(bk[kd + i], x, kv2);
+        }
+        for (int t = 0; t < n; ) {
+            int c = t * kd, nt = t + g, gn = nt < n ? DeltaStepKernel.group(true, decayed, fin != null, nt, n) : 0;
+            float u = wv[t * vd + j] - kv, u2 = g == 2 ? wv[(t + 1) * vd + j] - Math.fma(beta[t], u, kv2) : 0f;
+            float[] mul = nt == n ? fin : DeltaStepKernel.decays(decayed, nt) ? dec : null;
+            int mo = nt == n ? 0 : nt * kd, b1 = nt * kd, b2 = b1 + kd;
+            float a = 0f, a2 = 0f;
+            kv = 0f;
+            kv2 = 0f;
+            for (int i = 0; i < kd; i++) {
+                int r = so + i * vd + j;
+                float x = Math.fma(kk[c + i], u, s[r]);
+                a = Math.fma(qs[c + i], x, a);
+                if (g == 2) {
+                    x = Math.fma(kk[c + kd + i], u2, x);
+                    a2 = Math.fma(qs[c + kd + i], x, a2);
+                }
+                if (mul != null) x *= mul[mo + i];
+                s[r] = x;
+                if (gn > 0) kv = Math.fma(bk[b1 + i], x, kv);
+                if (gn == 2) kv2 = Math.fma(bk[b2 + i], x, kv2);
+            }
+            o[oOff + t * oStride + j] = a;
+            if (g == 2) o[oOff + (t + 1) * oStride + j] = a2;
+            t = nt;
+            g = gn;
         }
     }
 

@@ -9,17 +9,37 @@ import jdk.incubator.vector.VectorSpecies;
  * fused pass per token (update + query of token t, decay + project of token t+1). Narrower columns: 1-vector
  * tiles, then scalar columns. Same float operations in the same order as {@link OpsDeltaStepKernel}. Loaded by
  * name only when jdk.incubator.vector is present.
+ * <p>With 512-bit vectors (AVX-512, 32 vector registers) the 4-vector tiles run token pairs (see
+ * {@link DeltaStepKernel}): the one-token pass does an L1 store per three FMAs, and on Zen 4 that, not the FMAs,
+ * bound it (a kernel harness on an L1-resident tile: 76 GFLOP/s, 98 with the stores removed, 98 in pairs, against
+ * a 104 FMA loop; one-JVM A/B of Gated DeltaNet, 32 heads, T = 1024: -12% on 1 and on 2 threads). The pair pass
+ * keeps 24 accumulators and 6 broadcasts live, too many for AVX2's 16 registers.
  */
 final class PanamaDeltaStepKernel implements DeltaStepKernel {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     /** Row stride of the contiguous column-tile copy: 4 vectors. */
     private static final int TILE = 4 * L;
-    /** Fewest tokens for which the tile copy pays for itself (measured: 4 break even, 8 win 15%, 64 win 40%). */
-    private static final int MIN_COPY_TOKENS = 8;
 
-    /** Per thread: the kv and u of the current column tile between token passes ({@code [0, 4L)} and {@code [4L, 8L)}). */
-    private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[8 * L]);
+    /** Per thread: the kv and u of the current column tile between token passes ({@code [0, 4L)} and {@code [4L, 8L)});
+     *  with pairs kv, kv2, u, u2 in four such slots, then a pair pass's two o rows. */
+    private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[24 * L]);
+
+    private final boolean pairs;
+
+    PanamaDeltaStepKernel() {
+        this(F.vectorBitSize() >= 512);
+    }
+
+    /** @param pairs whether the 4-vector tiles run token pairs (tests take both on any machine) */
+    PanamaDeltaStepKernel(boolean pairs) {
+        this.pairs = pairs;
+    }
+
+    @Override
+    public int pairTile() {
+        return pairs ? 4 * L : 0;
+    }
     /** Per thread: the one-token path's row scalars {@code bk_i dec_i}, {@code qs_i dec_i}, then u of one 8-vector strip; grown on demand. */
     private static final ThreadLocal<float[]> ROW_SCALARS = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -32,12 +52,14 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
         }
         int j = 0, w = 4 * L;
         float[] acc = vd >= w ? ACC.get() : null;
-        if (tile != null && tile.length >= kd * w && n >= MIN_COPY_TOKENS) {
+        float[] beta = DeltaStepKernel.pairsRun(pairTile(), n, kd, vd, tile) ? DeltaStepKernel.pairBetas(bk, kk, n, kd) : null;
+        if (tile != null && tile.length >= kd * w && n >= DeltaStepKernel.MIN_TILE_COPY_TOKENS) {
             // A column tile of rows 4*vd bytes apart maps onto only a fraction of the L1 sets (K*V/256 lines per set
             // at 64 sets: 16 > 12 ways at K = V = 128), so it would not stay in L1: run it on a contiguous copy.
             for (; j + w <= vd; j += w) {
                 copy(s, so + j, vd, tile, 0, w, kd);
-                tile4(tile, 0, w, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, j, o, oOff + j, oStride, acc);
+                if (beta != null) tilePairs(tile, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, beta, j, o, oOff + j, oStride, acc);
+                else tile4(tile, 0, w, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, j, o, oOff + j, oStride, acc);
                 copy(tile, 0, w, s, so + j, vd, kd);
             }
         }
@@ -186,6 +208,192 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
         }
         store(o0, o1, o2, o3, o, d);
         store(p0, p1, p2, p3, acc, 0);
+    }
+
+    /**
+     * A contiguous tile copy (rows {@link #TILE} floats apart from 0), columns {@code [j, j + 4L)}, in token pairs
+     * (see {@link DeltaStepKernel}), as {@link OpsDeltaStepKernel}'s columnPairs: kv and kv2 in acc[0, 8L), u and u2
+     * in acc[8L, 16L). The passes take the stride as the constant TILE (fewer registers for offsets).
+     */
+    private static void tilePairs(float[] s, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk, float[] qs,
+                                  float[] wv, float[] fin, float[] beta, int j, float[] o, int oo, int oStride, float[] acc) {
+        int g = DeltaStepKernel.group(true, decayed, fin != null, 0, n);
+        project2(s, kd, DeltaStepKernel.decays(decayed, 0) ? dec : null, bk, 0, (g - 1) * kd, acc);
+        for (int t = 0; t < n; ) {
+            int nt = t + g, gn = nt < n ? DeltaStepKernel.group(true, decayed, fin != null, nt, n) : 0, w = t * vd + j;
+            FloatVector bt = FloatVector.broadcast(F, g == 2 ? beta[t] : 0f);
+            for (int x = 0; x < 4 * L; x += L) {
+                FloatVector u = FloatVector.fromArray(F, wv, w + x).sub(FloatVector.fromArray(F, acc, x));
+                u.intoArray(acc, 8 * L + x);
+                if (g == 2) FloatVector.fromArray(F, wv, w + vd + x).sub(u.fma(bt, FloatVector.fromArray(F, acc, 4 * L + x))).intoArray(acc, 12 * L + x);
+            }
+            // a last pass projects onto its own token's rows (dummy kv, never read): no branch in the row loop
+            int b1 = gn > 0 ? nt * kd : t * kd, b2 = gn == 2 ? b1 + kd : b1;
+            int c = t * kd, d = oo + t * oStride;
+            if (g == 2) {
+                update2(s, kd, kk, c, qs, bk, b1, b2, acc);
+                store(o, d, acc, 16 * L);
+                store(o, d + oStride, acc, 20 * L);
+            } else {
+                float[] mul = nt == n ? fin : DeltaStepKernel.decays(decayed, nt) ? dec : null;
+                update1(s, kd, kk, c, qs, mul, nt == n ? 0 : nt * kd, bk, b1, b2, acc);
+                store(o, d, acc, 16 * L);
+            }
+            t = nt;
+            g = gn;
+        }
+    }
+
+    /** {@code out[off ..+4L) = acc[ao ..+4L)}. */
+    private static void store(float[] out, int off, float[] acc, int ao) {
+        for (int x = 0; x < 4 * L; x += L) FloatVector.fromArray(F, acc, ao + x).intoArray(out, off + x);
+    }
+
+    /** kv, kv2 = Σ_i bk[b1 + i] S_i, Σ_i bk[b2 + i] S_i, after S_i *= dec[i] when dec is given. */
+    private static void project2(float[] s, int kd, float[] dec, float[] bk, int b1, int b2, float[] acc) {
+        FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0, g0 = p0, g1 = p0, g2 = p0, g3 = p0;
+        for (int i = 0; i < kd; i++) {
+            int r = i * TILE;
+            FloatVector r0 = FloatVector.fromArray(F, s, r + 0 * L);
+            FloatVector r1 = FloatVector.fromArray(F, s, r + 1 * L);
+            FloatVector r2 = FloatVector.fromArray(F, s, r + 2 * L);
+            FloatVector r3 = FloatVector.fromArray(F, s, r + 3 * L);
+            if (dec != null) {
+                FloatVector di = FloatVector.broadcast(F, dec[i]);
+                r0 = r0.mul(di);
+                r0.intoArray(s, r + 0 * L);
+                r1 = r1.mul(di);
+                r1.intoArray(s, r + 1 * L);
+                r2 = r2.mul(di);
+                r2.intoArray(s, r + 2 * L);
+                r3 = r3.mul(di);
+                r3.intoArray(s, r + 3 * L);
+            }
+            FloatVector ba = FloatVector.broadcast(F, bk[b1 + i]), bb = FloatVector.broadcast(F, bk[b2 + i]);
+            p0 = r0.fma(ba, p0);
+            g0 = r0.fma(bb, g0);
+            p1 = r1.fma(ba, p1);
+            g1 = r1.fma(bb, g1);
+            p2 = r2.fma(ba, p2);
+            g2 = r2.fma(bb, g2);
+            p3 = r3.fma(ba, p3);
+            g3 = r3.fma(bb, g3);
+        }
+        store(p0, p1, p2, p3, acc, 0);
+        store(g0, g1, g2, g3, acc, 4 * L);
+    }
+
+    /**
+     * Two tokens' updates and queries in one pass, projected onto two bk rows (24 accumulators and 6 broadcasts live:
+     * AVX-512's 32 registers), never followed by a multiply (see {@link DeltaStepKernel#group}). o rows to acc[16L, 24L).
+     * At the edge of what C2 compiles whole: with the accumulators started as copies of one another and the results
+     * stored through the 4-vector helper, C2 stopped inlining (LiveNodeCountInliningCutoff) before the last FMAs,
+     * which then ran boxed, 4x slower; hence one named zero and plain stores.
+     */
+    private static void update2(float[] s, int kd, float[] kk, int c, float[] qs, float[] bk, int b1, int b2, float[] acc) {
+        FloatVector u0 = FloatVector.fromArray(F, acc, (8 + 0) * L);
+        FloatVector u1 = FloatVector.fromArray(F, acc, (8 + 1) * L);
+        FloatVector u2 = FloatVector.fromArray(F, acc, (8 + 2) * L);
+        FloatVector u3 = FloatVector.fromArray(F, acc, (8 + 3) * L);
+        FloatVector w0 = FloatVector.fromArray(F, acc, (12 + 0) * L);
+        FloatVector w1 = FloatVector.fromArray(F, acc, (12 + 1) * L);
+        FloatVector w2 = FloatVector.fromArray(F, acc, (12 + 2) * L);
+        FloatVector w3 = FloatVector.fromArray(F, acc, (12 + 3) * L);
+        FloatVector z = FloatVector.zero(F);
+        FloatVector o0 = z, o1 = z, o2 = z, o3 = z, e0 = z, e1 = z, e2 = z, e3 = z, p0 = z, p1 = z, p2 = z, p3 = z, g0 = z, g1 = z, g2 = z, g3 = z;
+        for (int i = 0; i < kd; i++) {
+            int r = i * TILE;
+            FloatVector ka = FloatVector.broadcast(F, kk[c + i]), qa = FloatVector.broadcast(F, qs[c + i]);
+            FloatVector kb = FloatVector.broadcast(F, kk[c + kd + i]), qb = FloatVector.broadcast(F, qs[c + kd + i]);
+            FloatVector ba = FloatVector.broadcast(F, bk[b1 + i]), bb = FloatVector.broadcast(F, bk[b2 + i]);
+            FloatVector r0 = u0.fma(ka, FloatVector.fromArray(F, s, r + 0 * L));
+            o0 = r0.fma(qa, o0);
+            r0 = w0.fma(kb, r0);
+            e0 = r0.fma(qb, e0);
+            r0.intoArray(s, r + 0 * L);
+            p0 = r0.fma(ba, p0);
+            g0 = r0.fma(bb, g0);
+            FloatVector r1 = u1.fma(ka, FloatVector.fromArray(F, s, r + 1 * L));
+            o1 = r1.fma(qa, o1);
+            r1 = w1.fma(kb, r1);
+            e1 = r1.fma(qb, e1);
+            r1.intoArray(s, r + 1 * L);
+            p1 = r1.fma(ba, p1);
+            g1 = r1.fma(bb, g1);
+            FloatVector r2 = u2.fma(ka, FloatVector.fromArray(F, s, r + 2 * L));
+            o2 = r2.fma(qa, o2);
+            r2 = w2.fma(kb, r2);
+            e2 = r2.fma(qb, e2);
+            r2.intoArray(s, r + 2 * L);
+            p2 = r2.fma(ba, p2);
+            g2 = r2.fma(bb, g2);
+            FloatVector r3 = u3.fma(ka, FloatVector.fromArray(F, s, r + 3 * L));
+            o3 = r3.fma(qa, o3);
+            r3 = w3.fma(kb, r3);
+            e3 = r3.fma(qb, e3);
+            r3.intoArray(s, r + 3 * L);
+            p3 = r3.fma(ba, p3);
+            g3 = r3.fma(bb, g3);
+        }
+        p0.intoArray(acc, 0);
+        p1.intoArray(acc, L);
+        p2.intoArray(acc, 2 * L);
+        p3.intoArray(acc, 3 * L);
+        g0.intoArray(acc, 4 * L);
+        g1.intoArray(acc, 5 * L);
+        g2.intoArray(acc, 6 * L);
+        g3.intoArray(acc, 7 * L);
+        o0.intoArray(acc, 16 * L);
+        o1.intoArray(acc, 17 * L);
+        o2.intoArray(acc, 18 * L);
+        o3.intoArray(acc, 19 * L);
+        e0.intoArray(acc, 20 * L);
+        e1.intoArray(acc, 21 * L);
+        e2.intoArray(acc, 22 * L);
+        e3.intoArray(acc, 23 * L);
+    }
+
+    /** One token's update and query (o to acc[16L, 20L)), then mul, projected onto two bk rows: a pass that cannot pair. */
+    private static void update1(float[] s, int kd, float[] kk, int c, float[] qs, float[] mul, int mo, float[] bk, int b1, int b2,
+                                float[] acc) {
+        FloatVector u0 = FloatVector.fromArray(F, acc, (8 + 0) * L);
+        FloatVector u1 = FloatVector.fromArray(F, acc, (8 + 1) * L);
+        FloatVector u2 = FloatVector.fromArray(F, acc, (8 + 2) * L);
+        FloatVector u3 = FloatVector.fromArray(F, acc, (8 + 3) * L);
+        FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0, p0 = o0, p1 = o0, p2 = o0, p3 = o0;
+        FloatVector g0 = o0, g1 = o0, g2 = o0, g3 = o0;
+        for (int i = 0; i < kd; i++) {
+            int r = i * TILE;
+            FloatVector ka = FloatVector.broadcast(F, kk[c + i]), qa = FloatVector.broadcast(F, qs[c + i]);
+            FloatVector ba = FloatVector.broadcast(F, bk[b1 + i]), bb = FloatVector.broadcast(F, bk[b2 + i]);
+            FloatVector r0 = u0.fma(ka, FloatVector.fromArray(F, s, r + 0 * L));
+            o0 = r0.fma(qa, o0);
+            if (mul != null) r0 = r0.mul(FloatVector.broadcast(F, mul[mo + i]));
+            r0.intoArray(s, r + 0 * L);
+            p0 = r0.fma(ba, p0);
+            g0 = r0.fma(bb, g0);
+            FloatVector r1 = u1.fma(ka, FloatVector.fromArray(F, s, r + 1 * L));
+            o1 = r1.fma(qa, o1);
+            if (mul != null) r1 = r1.mul(FloatVector.broadcast(F, mul[mo + i]));
+            r1.intoArray(s, r + 1 * L);
+            p1 = r1.fma(ba, p1);
+            g1 = r1.fma(bb, g1);
+            FloatVector r2 = u2.fma(ka, FloatVector.fromArray(F, s, r + 2 * L));
+            o2 = r2.fma(qa, o2);
+            if (mul != null) r2 = r2.mul(FloatVector.broadcast(F, mul[mo + i]));
+            r2.intoArray(s, r + 2 * L);
+            p2 = r2.fma(ba, p2);
+            g2 = r2.fma(bb, g2);
+            FloatVector r3 = u3.fma(ka, FloatVector.fromArray(F, s, r + 3 * L));
+            o3 = r3.fma(qa, o3);
+            if (mul != null) r3 = r3.mul(FloatVector.broadcast(F, mul[mo + i]));
+            r3.intoArray(s, r + 3 * L);
+            p3 = r3.fma(ba, p3);
+            g3 = r3.fma(bb, g3);
+        }
+        store(o0, o1, o2, o3, acc, 16 * L);
+        store(p0, p1, p2, p3, acc, 0);
+        store(g0, g1, g2, g3, acc, 4 * L);
     }
 
     private static void store(FloatVector a, FloatVector b, FloatVector c, FloatVector d, float[] out, int off) {

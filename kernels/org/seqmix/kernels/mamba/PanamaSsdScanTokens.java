@@ -25,20 +25,29 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
 
     @Override
     public void tokens(float[] s, int n, int w, int nb, float[] bc, int co, float[] u, float[] yScale, float[] y, int yo, int ldy) {
-        int vw = w / L * L, a = nb * w;
-        Arrays.fill(u, a, 2 * a, 0f);
+        int vw = w / L * L, v2 = w / (2 * L) * (2 * L), a = nb * w;
+        // With whole 4-row tiles, the 2-vector tiles start their columns' y from zero and write y (scaled) themselves:
+        // no zeroed scratch and no separate pass, whose stores to y's rows (H·P floats apart) stalled on their misses.
+        boolean direct = n % 4 == 0;
+        int c0 = direct ? v2 : 0;
+        if (c0 < w) Arrays.fill(u, a, 2 * a, 0f);
         int c = 0;
-        for (; c + 2 * L <= vw; c += 2 * L) tile2(s, n, w, c, nb, bc, co, u, a);
+        for (; c < v2; c += 2 * L) tile2(s, n, w, c, nb, bc, co, u, a, direct ? yScale : null, y, yo, ldy);
         for (; c < vw; c += L) tile1(s, n, w, c, nb, bc, co, u, a);
         for (int j = 0; j < nb; j++) {
             FloatVector f = FloatVector.broadcast(F, yScale[j]);
-            for (int x = 0; x < vw; x += L) FloatVector.fromArray(F, u, a + j * w + x).mul(f).intoArray(y, yo + j * ldy + x);
+            for (int x = c0; x < vw; x += L) FloatVector.fromArray(F, u, a + j * w + x).mul(f).intoArray(y, yo + j * ldy + x);
         }
         if (vw < w) ScalarSsdScanTokens.columns(s, n, w, vw, w, nb, bc, co, u, yScale, y, yo, ldy);
     }
 
-    /** Columns [c, c + 2L): rows four at a time in registers for all nb tokens, then the leftover rows. */
-    private static void tile2(float[] s, int n, int w, int c, int nb, float[] bc, int co, float[] u, int a) {
+    /**
+     * Columns [c, c + 2L): rows four at a time in registers for all nb tokens, then the leftover rows. {@code ys}
+     * non-null (N a multiple of 4): the first row tile starts y from zero (as the scratch would hold) and the last
+     * stores {@code ys[j] · y} into y, the scalar floor's operations in its order.
+     */
+    private static void tile2(float[] s, int n, int w, int c, int nb, float[] bc, int co, float[] u, int a, float[] ys, float[] y,
+                              int yo, int ldy) {
         int i = 0;
         for (; i + 4 <= n; i += 4) {
             int r0 = i * w + c, r1 = r0 + w, r2 = r1 + w, r3 = r2 + w;
@@ -46,6 +55,7 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
             FloatVector s10 = FloatVector.fromArray(F, s, r1), s11 = FloatVector.fromArray(F, s, r1 + L);
             FloatVector s20 = FloatVector.fromArray(F, s, r2), s21 = FloatVector.fromArray(F, s, r2 + L);
             FloatVector s30 = FloatVector.fromArray(F, s, r3), s31 = FloatVector.fromArray(F, s, r3 + L);
+            boolean first = ys != null && i == 0, last = ys != null && i + 4 == n;
             for (int j = 0, b = i, uj = c; j < nb; j++, b += n, uj += w) {
                 FloatVector u0 = FloatVector.fromArray(F, u, uj), u1 = FloatVector.fromArray(F, u, uj + L);
                 FloatVector x = FloatVector.broadcast(F, bc[b]);
@@ -60,7 +70,8 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
                 x = FloatVector.broadcast(F, bc[b + 3]);
                 s30 = u0.fma(x, s30);
                 s31 = u1.fma(x, s31);
-                FloatVector y0 = FloatVector.fromArray(F, u, a + uj), y1 = FloatVector.fromArray(F, u, a + uj + L);
+                FloatVector y0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, u, a + uj);
+                FloatVector y1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, u, a + uj + L);
                 x = FloatVector.broadcast(F, bc[co + b]);
                 y0 = s00.fma(x, y0);
                 y1 = s01.fma(x, y1);
@@ -73,8 +84,14 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
                 x = FloatVector.broadcast(F, bc[co + b + 3]);
                 y0 = s30.fma(x, y0);
                 y1 = s31.fma(x, y1);
-                y0.intoArray(u, a + uj);
-                y1.intoArray(u, a + uj + L);
+                if (last) {
+                    x = FloatVector.broadcast(F, ys[j]);
+                    y0.mul(x).intoArray(y, yo + j * ldy + c);
+                    y1.mul(x).intoArray(y, yo + j * ldy + c + L);
+                } else {
+                    y0.intoArray(u, a + uj);
+                    y1.intoArray(u, a + uj + L);
+                }
             }
             s00.intoArray(s, r0);
             s01.intoArray(s, r0 + L);

@@ -131,36 +131,76 @@ class RecurrentDeltaRuleTest {
         for (int kind = 0; kind < 4; kind++) ChunkDeltaRuleTest.close(run(in, kind, cu), reference(in, kind, cu), 2e-6, "varlen kind " + kind);
     }
 
+    /** Block shapes {K, V, n}: vector tails in V, short and long blocks, odd n (every token decays the state). */
+    private static final int[][] BLOCKS = {{1, 5, 1}, {12, 13, 3}, {7, 37, 64}, {128, 130, 2}, {16, 128, 65}, {3, 80, 1}, {33, 130, 1},
+        {128, 128, 1}, {9, 64, 8}, {128, 128, 64}, {6, 64, 10}, {128, 80, 12}, {5, 130, 2}, {16, 96, 30}, {4, 64, 7}};
+
+    /** One block on a copy of the state: [state, o]. */
+    private static float[][] runBlock(DeltaStepKernel k, float[] s0, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk,
+                                      float[] kk, float[] qs, float[] wv, float[] fin, boolean tile) {
+        float[] s = s0.clone(), o = new float[3 + n * (vd + 2)];
+        k.block(s, 0, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, o, 3, vd + 2,
+                tile ? new float[Math.max(vd, kd * DeltaStepKernel.TILE_FLOATS_PER_ROW)] : null);
+        return new float[][] {s, o};
+    }
+
+    /**
+     * Panama against its plain twin, bit for bit, one token per pass and in token pairs (both modes on any machine),
+     * with and without the tile copy; and the pair algebra against one token per pass (same math, other rounding).
+     */
     @Test
     void panamaBlockIsBitIdenticalToPlainTwin() {
         assumeTrue(VectorizationProvider.vectorModulePresent(), "no jdk.incubator.vector");
-        DeltaStepKernel best = DeltaStepKernel.best(), plain = new OpsDeltaStepKernel();
-        assertTrue(best instanceof PanamaDeltaStepKernel, "Panama kernel loaded: " + best);
-        Random r = new Random(7);
-        for (int[] s : new int[][] {{1, 5, 1}, {12, 13, 3}, {7, 37, 64}, {128, 130, 2}, {16, 128, 65}, {3, 80, 1}, {33, 130, 1}, {128, 128, 1}, {9, 64, 8},
-            {128, 128, 64}, {6, 64, 10}, {128, 80, 12}, {5, 130, 2}}) {
-            int kd = s[0], vd = s[1], n = s[2];
-            float[] s1 = fill(r, kd * vd), dec = new float[n * kd], bk = fill(r, n * kd), kk = fill(r, n * kd), qs = fill(r, n * kd);
-            float[] wv = fill(r, n * vd);
-            for (int i = 0; i < dec.length; i++) dec[i] = r.nextFloat();
-            // every decay pattern the scaled-state caller produces: all tokens decayed, some (or none) with a final factor
-            boolean[] decayed = null;
-            float[] fin = null;
-            if (n % 2 == 0) {
-                decayed = new boolean[n];
-                for (int t = 0; t < n; t++) decayed[t] = r.nextInt(3) == 0;
-                fin = kd % 3 == 0 ? null : fill(r, kd);
+        assertTrue(DeltaStepKernel.best() instanceof PanamaDeltaStepKernel, "Panama kernel loaded: " + DeltaStepKernel.best());
+        for (boolean pairs : new boolean[] {false, true}) {
+            DeltaStepKernel best = new PanamaDeltaStepKernel(pairs), plain = new OpsDeltaStepKernel(best.pairTile());
+            assertTrue(pairs == (best.pairTile() > 0));
+            Random r = new Random(7);
+            for (int[] sh : BLOCKS) {
+                int kd = sh[0], vd = sh[1], n = sh[2];
+                float[] s0 = fill(r, kd * vd), dec = new float[n * kd], bk = fill(r, n * kd), kk = fill(r, n * kd), qs = fill(r, n * kd);
+                float[] wv = fill(r, n * vd);
+                for (int i = 0; i < dec.length; i++) dec[i] = r.nextFloat();
+                // every decay pattern the scaled-state caller produces: all tokens decayed, some (or none) with a final factor
+                boolean[] decayed = null;
+                float[] fin = null;
+                if (n % 2 == 0 || n == 7) {
+                    decayed = new boolean[n];
+                    for (int t = 0; t < n; t++) decayed[t] = t == 0 || r.nextInt(n > 20 ? 8 : 3) == 0;
+                    fin = kd % 3 == 0 ? null : fill(r, kd);
+                }
+                String what = (pairs ? "pairs " : "") + kd + "x" + vd + " n " + n;
+                for (boolean tile : new boolean[] {true, false}) {
+                    float[][] a = runBlock(best, s0, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, tile);
+                    float[][] b = runBlock(plain, s0, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, tile);
+                    assertArrayEquals(b[0], a[0], "state " + what + (tile ? "" : " in place"));
+                    assertArrayEquals(b[1], a[1], "o " + what + (tile ? "" : " in place"));
+                }
+                if (pairs) {
+                    // a stable delta rule (unit k, b = beta k with beta in (0, 1)), so both orders stay finite
+                    float[] uk = kk.clone(), ub = bk.clone();
+                    for (int t = 0; t < n; t++) {
+                        double nn = 0;
+                        for (int i = 0; i < kd; i++) nn += uk[t * kd + i] * (double) uk[t * kd + i];
+                        float inv = (float) (1 / Math.sqrt(nn)), beta = r.nextFloat();
+                        for (int i = 0; i < kd; i++) {
+                            uk[t * kd + i] *= inv;
+                            ub[t * kd + i] = beta * uk[t * kd + i];
+                        }
+                    }
+                    float[][] a = runBlock(plain, s0, kd, vd, n, dec, decayed, ub, uk, qs, wv, fin, true);
+                    float[][] b = runBlock(new OpsDeltaStepKernel(0), s0, kd, vd, n, dec, decayed, ub, uk, qs, wv, fin, true);
+                    for (int x = 0; x < 2; x++) {
+                        double err = 0, norm = 0;
+                        for (int i = 0; i < a[x].length; i++) {
+                            err += (a[x][i] - b[x][i]) * (double) (a[x][i] - b[x][i]);
+                            norm += b[x][i] * (double) b[x][i];
+                        }
+                        assertTrue(Math.sqrt(err) <= 1e-5 * Math.sqrt(norm), (x == 0 ? "state " : "o ") + what + ": pairs vs one token, rel err "
+                                + Math.sqrt(err / norm));
+                    }
+                }
             }
-            float[] s2 = s1.clone(), o1 = new float[3 + n * (vd + 2)], o2 = new float[o1.length];
-            float[] s3 = s1.clone(), o3 = new float[o1.length], s4 = s1.clone(), o4 = new float[o1.length];
-            best.block(s1, 0, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, o1, 3, vd + 2, new float[Math.max(vd, kd * DeltaStepKernel.TILE_FLOATS_PER_ROW)]);
-            best.block(s3, 0, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, o3, 3, vd + 2, null);
-            plain.block(s2, 0, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, o2, 3, vd + 2, new float[vd]);
-            plain.block(s4, 0, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, o4, 3, vd + 2, null); // no tile: whole-state path
-            assertArrayEquals(s2, s1, "state " + kd + "x" + vd + " n " + n);
-            assertArrayEquals(o2, o1, "o " + kd + "x" + vd + " n " + n);
-            assertArrayEquals(s4, s3, "state in place " + kd + "x" + vd + " n " + n);
-            assertArrayEquals(o4, o3, "o in place " + kd + "x" + vd + " n " + n);
         }
     }
 
