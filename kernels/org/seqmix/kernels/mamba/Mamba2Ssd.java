@@ -170,7 +170,7 @@ public final class Mamba2Ssd {
         private static final int BLOCK = SsdScanTokens.BLOCK;
         final SsdScanTokens kernel;
         final Call c;
-        final float[] dtp, decay, st, u, bc, ys = new float[BLOCK], dts = new float[BLOCK], decays = new float[BLOCK];
+        final float[] dtp, decay, st, u, ys = new float[BLOCK], dts = new float[BLOCK], decays = new float[BLOCK];
         final int n, w, gg, hh;
         float scale = 1f;
 
@@ -178,17 +178,13 @@ public final class Mamba2Ssd {
             this.kernel = kernel; this.c = c; this.dtp = dtp; this.decay = decay; this.st = st; this.n = n; this.w = w; this.gg = gg;
             this.hh = hh;
             float[][] sc = SCRATCH.get();
-            if (sc[0].length < 2 * BLOCK * w || sc[1].length < 2 * BLOCK * n) {
-                sc[0] = new float[2 * BLOCK * w];
-                sc[1] = new float[2 * BLOCK * n];
-            }
+            if (sc[0].length < 2 * BLOCK * w) sc[0] = new float[2 * BLOCK * w];
             u = sc[0];   // u rows, then the kernel's scratch
-            bc = sc[1];  // the block's B rows, then its C rows
         }
 
-        /** Per thread: u and bc, reused by the next item (an item runs start to end on one thread, every slot it reads
-         *  is written first, so the previous contents never matter). */
-        private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+        /** Per thread: u, reused by the next item (an item runs start to end on one thread, every slot it reads is
+         *  written first, so the previous contents never matter). */
+        private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
         void run(int bi, int q0, int t0, int t1) {
             for (int tt = t0; tt < t1; ) {
@@ -240,11 +236,9 @@ public final class Mamba2Ssd {
                 // u_j = (dt'_j / D_j) x_j (a plain loop: C2 vectorises it, no call per row)
                 float f = dts[j] / d;
                 for (int col = 0, xr = xo + j * ldx, ur = j * w; col < w; col++) u[ur + col] = c.xa[xr + col] * f;
-                System.arraycopy(c.ba, bo + j * ldb, bc, j * n, n);
-                System.arraycopy(c.ca, bo + j * ldb, bc, (BLOCK + j) * n, n);
             }
             scale = d;
-            kernel.tokens(st, n, w, nb, bc, BLOCK * n, u, ys, c.y.data(), xo, ldx);
+            kernel.tokens(st, n, w, nb, c.ba, c.ca, bo, ldb, u, ys, c.y.data(), xo, ldx);
         }
     }
 

@@ -24,7 +24,7 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
     public String name() { return "panama (" + L + " floats)"; }
 
     @Override
-    public void tokens(float[] s, int n, int w, int nb, float[] bc, int co, float[] u, float[] yScale, float[] y, int yo, int ldy) {
+    public void tokens(float[] s, int n, int w, int nb, float[] bm, float[] cm, int bo, int ldb, float[] u, float[] yScale, float[] y, int yo, int ldy) {
         int vw = w / L * L, v2 = w / (2 * L) * (2 * L), a = nb * w;
         // With whole 4-row tiles, the 2-vector tiles start their columns' y from zero and write y (scaled) themselves:
         // no zeroed scratch and no separate pass, whose stores to y's rows (H·P floats apart) stalled on their misses.
@@ -32,13 +32,13 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
         int c0 = direct ? v2 : 0;
         if (c0 < w) Arrays.fill(u, a, 2 * a, 0f);
         int c = 0;
-        for (; c < v2; c += 2 * L) tile2(s, n, w, c, nb, bc, co, u, a, direct ? yScale : null, y, yo, ldy);
-        for (; c < vw; c += L) tile1(s, n, w, c, nb, bc, co, u, a);
+        for (; c < v2; c += 2 * L) tile2(s, n, w, c, nb, bm, cm, bo, ldb, u, a, direct ? yScale : null, y, yo, ldy);
+        for (; c < vw; c += L) tile1(s, n, w, c, nb, bm, cm, bo, ldb, u, a);
         for (int j = 0; j < nb; j++) {
             FloatVector f = FloatVector.broadcast(F, yScale[j]);
             for (int x = c0; x < vw; x += L) FloatVector.fromArray(F, u, a + j * w + x).mul(f).intoArray(y, yo + j * ldy + x);
         }
-        if (vw < w) ScalarSsdScanTokens.columns(s, n, w, vw, w, nb, bc, co, u, yScale, y, yo, ldy);
+        if (vw < w) ScalarSsdScanTokens.columns(s, n, w, vw, w, nb, bm, cm, bo, ldb, u, yScale, y, yo, ldy);
     }
 
     /**
@@ -46,8 +46,8 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
      * non-null (N a multiple of 4): the first row tile starts y from zero (as the scratch would hold) and the last
      * stores {@code ys[j] · y} into y, the scalar floor's operations in its order.
      */
-    private static void tile2(float[] s, int n, int w, int c, int nb, float[] bc, int co, float[] u, int a, float[] ys, float[] y,
-                              int yo, int ldy) {
+    private static void tile2(float[] s, int n, int w, int c, int nb, float[] bm, float[] cm, int bo, int ldb, float[] u, int a,
+                              float[] ys, float[] y, int yo, int ldy) {
         int i = 0;
         for (; i + 4 <= n; i += 4) {
             int r0 = i * w + c, r1 = r0 + w, r2 = r1 + w, r3 = r2 + w;
@@ -56,32 +56,32 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
             FloatVector s20 = FloatVector.fromArray(F, s, r2), s21 = FloatVector.fromArray(F, s, r2 + L);
             FloatVector s30 = FloatVector.fromArray(F, s, r3), s31 = FloatVector.fromArray(F, s, r3 + L);
             boolean first = ys != null && i == 0, last = ys != null && i + 4 == n;
-            for (int j = 0, b = i, uj = c; j < nb; j++, b += n, uj += w) {
+            for (int j = 0, b = bo + i, uj = c; j < nb; j++, b += ldb, uj += w) {
                 FloatVector u0 = FloatVector.fromArray(F, u, uj), u1 = FloatVector.fromArray(F, u, uj + L);
-                FloatVector x = FloatVector.broadcast(F, bc[b]);
+                FloatVector x = FloatVector.broadcast(F, bm[b]);
                 s00 = u0.fma(x, s00);
                 s01 = u1.fma(x, s01);
-                x = FloatVector.broadcast(F, bc[b + 1]);
+                x = FloatVector.broadcast(F, bm[b + 1]);
                 s10 = u0.fma(x, s10);
                 s11 = u1.fma(x, s11);
-                x = FloatVector.broadcast(F, bc[b + 2]);
+                x = FloatVector.broadcast(F, bm[b + 2]);
                 s20 = u0.fma(x, s20);
                 s21 = u1.fma(x, s21);
-                x = FloatVector.broadcast(F, bc[b + 3]);
+                x = FloatVector.broadcast(F, bm[b + 3]);
                 s30 = u0.fma(x, s30);
                 s31 = u1.fma(x, s31);
                 FloatVector y0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, u, a + uj);
                 FloatVector y1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, u, a + uj + L);
-                x = FloatVector.broadcast(F, bc[co + b]);
+                x = FloatVector.broadcast(F, cm[b]);
                 y0 = s00.fma(x, y0);
                 y1 = s01.fma(x, y1);
-                x = FloatVector.broadcast(F, bc[co + b + 1]);
+                x = FloatVector.broadcast(F, cm[b + 1]);
                 y0 = s10.fma(x, y0);
                 y1 = s11.fma(x, y1);
-                x = FloatVector.broadcast(F, bc[co + b + 2]);
+                x = FloatVector.broadcast(F, cm[b + 2]);
                 y0 = s20.fma(x, y0);
                 y1 = s21.fma(x, y1);
-                x = FloatVector.broadcast(F, bc[co + b + 3]);
+                x = FloatVector.broadcast(F, cm[b + 3]);
                 y0 = s30.fma(x, y0);
                 y1 = s31.fma(x, y1);
                 if (last) {
@@ -103,44 +103,44 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
             s31.intoArray(s, r3 + L);
         }
         for (; i < n; i++) {
-            row(s, n, w, c, i, nb, bc, co, u, a);
-            row(s, n, w, c + L, i, nb, bc, co, u, a);
+            row(s, n, w, c, i, nb, bm, cm, bo, ldb, u, a);
+            row(s, n, w, c + L, i, nb, bm, cm, bo, ldb, u, a);
         }
     }
 
     /** Columns [c, c + L), as {@link #tile2}. */
-    private static void tile1(float[] s, int n, int w, int c, int nb, float[] bc, int co, float[] u, int a) {
+    private static void tile1(float[] s, int n, int w, int c, int nb, float[] bm, float[] cm, int bo, int ldb, float[] u, int a) {
         int i = 0;
         for (; i + 4 <= n; i += 4) {
             int r0 = i * w + c, r1 = r0 + w, r2 = r1 + w, r3 = r2 + w;
             FloatVector s0 = FloatVector.fromArray(F, s, r0), s1 = FloatVector.fromArray(F, s, r1);
             FloatVector s2 = FloatVector.fromArray(F, s, r2), s3 = FloatVector.fromArray(F, s, r3);
-            for (int j = 0, b = i, uj = c; j < nb; j++, b += n, uj += w) {
+            for (int j = 0, b = bo + i, uj = c; j < nb; j++, b += ldb, uj += w) {
                 FloatVector u0 = FloatVector.fromArray(F, u, uj);
-                s0 = u0.fma(FloatVector.broadcast(F, bc[b]), s0);
-                s1 = u0.fma(FloatVector.broadcast(F, bc[b + 1]), s1);
-                s2 = u0.fma(FloatVector.broadcast(F, bc[b + 2]), s2);
-                s3 = u0.fma(FloatVector.broadcast(F, bc[b + 3]), s3);
-                FloatVector y0 = s0.fma(FloatVector.broadcast(F, bc[co + b]), FloatVector.fromArray(F, u, a + uj));
-                y0 = s1.fma(FloatVector.broadcast(F, bc[co + b + 1]), y0);
-                y0 = s2.fma(FloatVector.broadcast(F, bc[co + b + 2]), y0);
-                s3.fma(FloatVector.broadcast(F, bc[co + b + 3]), y0).intoArray(u, a + uj);
+                s0 = u0.fma(FloatVector.broadcast(F, bm[b]), s0);
+                s1 = u0.fma(FloatVector.broadcast(F, bm[b + 1]), s1);
+                s2 = u0.fma(FloatVector.broadcast(F, bm[b + 2]), s2);
+                s3 = u0.fma(FloatVector.broadcast(F, bm[b + 3]), s3);
+                FloatVector y0 = s0.fma(FloatVector.broadcast(F, cm[b]), FloatVector.fromArray(F, u, a + uj));
+                y0 = s1.fma(FloatVector.broadcast(F, cm[b + 1]), y0);
+                y0 = s2.fma(FloatVector.broadcast(F, cm[b + 2]), y0);
+                s3.fma(FloatVector.broadcast(F, cm[b + 3]), y0).intoArray(u, a + uj);
             }
             s0.intoArray(s, r0);
             s1.intoArray(s, r1);
             s2.intoArray(s, r2);
             s3.intoArray(s, r3);
         }
-        for (; i < n; i++) row(s, n, w, c, i, nb, bc, co, u, a);
+        for (; i < n; i++) row(s, n, w, c, i, nb, bm, cm, bo, ldb, u, a);
     }
 
     /** Row i, columns [c, c + L), all nb tokens. */
-    private static void row(float[] s, int n, int w, int c, int i, int nb, float[] bc, int co, float[] u, int a) {
+    private static void row(float[] s, int n, int w, int c, int i, int nb, float[] bm, float[] cm, int bo, int ldb, float[] u, int a) {
         int r = i * w + c;
         FloatVector v = FloatVector.fromArray(F, s, r);
-        for (int j = 0, b = i, uj = c; j < nb; j++, b += n, uj += w) {
-            v = FloatVector.fromArray(F, u, uj).fma(FloatVector.broadcast(F, bc[b]), v);
-            v.fma(FloatVector.broadcast(F, bc[co + b]), FloatVector.fromArray(F, u, a + uj)).intoArray(u, a + uj);
+        for (int j = 0, b = bo + i, uj = c; j < nb; j++, b += ldb, uj += w) {
+            v = FloatVector.fromArray(F, u, uj).fma(FloatVector.broadcast(F, bm[b]), v);
+            v.fma(FloatVector.broadcast(F, cm[b]), FloatVector.fromArray(F, u, a + uj)).intoArray(u, a + uj);
         }
         v.intoArray(s, r);
     }

@@ -6,20 +6,20 @@ final class ScalarSsdScanTokens implements SsdScanTokens {
     public String name() { return "scalar"; }
 
     @Override
-    public void tokens(float[] s, int n, int w, int nb, float[] bc, int co, float[] u, float[] yScale, float[] y, int yo, int ldy) {
-        columns(s, n, w, 0, w, nb, bc, co, u, yScale, y, yo, ldy);
+    public void tokens(float[] s, int n, int w, int nb, float[] bm, float[] cm, int bo, int ldb, float[] u, float[] yScale, float[] y, int yo, int ldy) {
+        columns(s, n, w, 0, w, nb, bm, cm, bo, ldb, u, yScale, y, yo, ldy);
     }
 
     /** Columns c0 .. c1 (also the Panama kernel's tail). */
-    static void columns(float[] s, int n, int w, int c0, int c1, int nb, float[] bc, int co, float[] u, float[] yScale, float[] y,
-                        int yo, int ldy) {
+    static void columns(float[] s, int n, int w, int c0, int c1, int nb, float[] bm, float[] cm, int bo, int ldb, float[] u, float[] yScale,
+                        float[] y, int yo, int ldy) {
         for (int c = c0; c < c1; c++) {
             for (int j = 0; j < nb; j++) y[yo + j * ldy + c] = 0f;
             for (int i = 0; i < n; i++) {
                 float v = s[i * w + c];
                 for (int j = 0; j < nb; j++) {
-                    v = Math.fma(u[j * w + c], bc[j * n + i], v);
-                    y[yo + j * ldy + c] = Math.fma(v, bc[co + j * n + i], y[yo + j * ldy + c]);
+                    v = Math.fma(u[j * w + c], bm[bo + j * ldb + i], v);
+                    y[yo + j * ldy + c] = Math.fma(v, cm[bo + j * ldb + i], y[yo + j * ldy + c]);
                 }
                 s[i * w + c] = v;
             }

@@ -11,8 +11,9 @@ import org.seqmix.kernels.VectorizationProvider;
  *   for j &lt; nb:  s[i] += B_j[i] · u_j      (every row i)
  *                y_j  = yScale[j] · Σ_i C_j[i] s[i]       yScale[j] = D_j
  * </pre>
- * with {@code B_j} at {@code bc[j * n ..]} and {@code C_j} at {@code bc[co + j * n ..]} (one array: fewer live
- * registers in the kernel's loop), {@code u_j} at {@code u[j * w ..]}, and {@code y_j} at {@code yo + j * ldy}
+ * with {@code B_j} at {@code b[bo + j * ldb ..]} and {@code C_j} at {@code c[bo + j * ldb ..]} (read where the caller's
+ * B and C tensors hold them: the rows of consecutive tokens are {@code G·N} floats apart), {@code u_j} at
+ * {@code u[j * w ..]}, and {@code y_j} at {@code yo + j * ldy}
  * ({@code w} columns each). {@code u} has {@code 2 * nb * w} floats: the second half is the kernel's scratch. The
  * Panama kernel keeps a 4-row by 2-vector tile of the state in registers for the whole block (loaded and stored
  * once per block, not once per token); the scalar floor does the same operations in the same order (each y summed
@@ -22,7 +23,7 @@ public interface SsdScanTokens {
     /** Tokens per block (nb is at most this). */
     int BLOCK = 32;
 
-    void tokens(float[] s, int n, int w, int nb, float[] bc, int co, float[] u, float[] yScale, float[] y, int yo, int ldy);
+    void tokens(float[] s, int n, int w, int nb, float[] b, float[] c, int bo, int ldb, float[] u, float[] yScale, float[] y, int yo, int ldy);
 
     /** Name for logs and tests. */
     String name();

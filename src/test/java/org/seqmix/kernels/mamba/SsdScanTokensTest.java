@@ -21,16 +21,18 @@ class SsdScanTokensTest {
     static Run run(SsdScanTokens impl, int n, int w, int nb, long seed) {
         Rng r = new Rng(seed);
         int ldy = w + 5, yo = 3;
-        float[] s = r.normal(1f, n * w).data(), bc = r.normal(1f, co(n, nb) + nb * n).data();
+        float[] s = r.normal(1f, n * w).data(), b = r.normal(1f, BO + nb * ldb(n)).data(), c = r.normal(1f, BO + nb * ldb(n)).data();
         float[] u = r.normal(1f, 2 * nb * w).data(), ys = r.uniform(0.1f, 2f, nb).data();
         java.util.Arrays.fill(u, nb * w, 2 * nb * w, Float.NaN);   // the scratch half: whatever is there must not matter
         float[] y = new float[yo + nb * ldy];
-        impl.tokens(s, n, w, nb, bc, co(n, nb), u, ys, y, yo, ldy);
+        impl.tokens(s, n, w, nb, b, c, BO, ldb(n), u, ys, y, yo, ldy);
         return new Run(s, y);
     }
 
-    /** Where the C rows start in bc: after the B rows and a gap. */
-    private static int co(int n, int nb) { return nb * n + 3; }
+    /** Where the B and C rows start, and their stride (rows of N with a gap, as for G > 1 groups). */
+    private static final int BO = 3;
+
+    private static int ldb(int n) { return n + 2; }
 
     static void checkDefinition(SsdScanTokens impl) {
         long seed = 3;
@@ -39,20 +41,20 @@ class SsdScanTokensTest {
             Run got = run(impl, n, w, nb, seed);
             // the same inputs again, for the double-precision definition
             Rng r = new Rng(seed++);
-            int ldy = w + 5, yo = 3, co = co(n, nb);
-            float[] s = r.normal(1f, n * w).data(), bc = r.normal(1f, co + nb * n).data();
+            int ldy = w + 5, yo = 3, ld = ldb(n);
+            float[] s = r.normal(1f, n * w).data(), b = r.normal(1f, BO + nb * ld).data(), c = r.normal(1f, BO + nb * ld).data();
             float[] u = r.normal(1f, 2 * nb * w).data(), ys = r.uniform(0.1f, 2f, nb).data();
             double[] st = new double[n * w];
             for (int i = 0; i < st.length; i++) st[i] = s[i];
             for (int j = 0; j < nb; j++) {
-                for (int c = 0; c < w; c++) {
+                for (int col = 0; col < w; col++) {
                     double acc = 0;
                     for (int i = 0; i < n; i++) {
-                        st[i * w + c] += (double) bc[j * n + i] * u[j * w + c];
-                        acc += bc[co + j * n + i] * st[i * w + c];
+                        st[i * w + col] += (double) b[BO + j * ld + i] * u[j * w + col];
+                        acc += c[BO + j * ld + i] * st[i * w + col];
                     }
                     double want = ys[j] * acc;
-                    assertEquals(want, got.y()[yo + j * ldy + c], 1e-4 * (1 + Math.abs(want)) * Math.sqrt(n), impl.name() + " y " + java.util.Arrays.toString(sh));
+                    assertEquals(want, got.y()[yo + j * ldy + col], 1e-4 * (1 + Math.abs(want)) * Math.sqrt(n), impl.name() + " y " + java.util.Arrays.toString(sh));
                 }
             }
             for (int i = 0; i < st.length; i++) {
