@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * columns on AVX2) held in 8 registers for the whole block of tokens: per token the tile takes 2 u vectors, 4 B
  * and 4 C broadcasts and 16 FMAs, and adds its 4 rows' share of the read-out to a scratch row (the y of a column is
  * summed over the row tiles in ascending order, as the scalar floor sums it). State traffic is one load and store
- * per block instead of per token, and the loop has 14 live vectors, none spilled. B and C come from one array and
- * u and the scratch from another (fewer live registers). One-JVM A/B on Zen 3 (48 heads, P = 64, N = 128, 512
+ * per block instead of per token, and the loop has 14 live vectors, none spilled. B and C are read in place from
+ * the caller's tensors (per-head copies of their rows cost ~14% on Zen 4, session 9). One-JVM A/B on Zen 3 (48 heads, P = 64, N = 128, 512
  * tokens, 1 thread) against the previous kernel (4-vector tiles of 2 tokens streaming the state, 22 live
  * vectors): 10-20% less time. Leftover rows go one at a time, a leftover vector of columns takes 4-row by 1-vector
  * tiles, and the last {@code w % L} columns run the scalar floor's loop. Loaded by name from
