@@ -32,7 +32,11 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
         int c0 = direct ? v2 : 0;
         if (c0 < w) Arrays.fill(u, a, 2 * a, 0f);
         int c = 0;
-        for (; c < v2; c += 2 * L) tile2(s, n, w, c, nb, bm, cm, bo, ldb, u, a, direct ? yScale : null, y, yo, ldy);
+        boolean eight = direct && L == 16 && n % 8 == 0;
+        for (; c < v2; c += 2 * L) {
+            if (eight) tile8(s, n, w, c, nb, bm, cm, bo, ldb, u, a, yScale, y, yo, ldy);
+            else tile2(s, n, w, c, nb, bm, cm, bo, ldb, u, a, direct ? yScale : null, y, yo, ldy);
+        }
         for (; c < vw; c += L) tile1(s, n, w, c, nb, bm, cm, bo, ldb, u, a);
         for (int j = 0; j < nb; j++) {
             FloatVector f = FloatVector.broadcast(F, yScale[j]);
@@ -105,6 +109,105 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
         for (; i < n; i++) {
             row(s, n, w, c, i, nb, bm, cm, bo, ldb, u, a);
             row(s, n, w, c + L, i, nb, bm, cm, bo, ldb, u, a);
+        }
+    }
+
+    /**
+     * Columns [c, c + 2L) of a state whose N is a multiple of 8, with AVX-512's 32 registers: rows eight at a time
+     * (16 state vectors live), first and last row tile as in {@link #tile2}. Per token: 32 FMAs for 2 u loads and
+     * 2 y loads and stores (the 4-row tile: 16 for the same). The scalar floor's operations in its order.
+     */
+    private static void tile8(float[] s, int n, int w, int c, int nb, float[] bm, float[] cm, int bo, int ldb, float[] u, int a,
+                              float[] ys, float[] y, int yo, int ldy) {
+        for (int i = 0; i < n; i += 8) {
+            int r = i * w + c;
+            FloatVector s00 = FloatVector.fromArray(F, s, r + 0 * w), s01 = FloatVector.fromArray(F, s, r + 0 * w + L);
+            FloatVector s10 = FloatVector.fromArray(F, s, r + 1 * w), s11 = FloatVector.fromArray(F, s, r + 1 * w + L);
+            FloatVector s20 = FloatVector.fromArray(F, s, r + 2 * w), s21 = FloatVector.fromArray(F, s, r + 2 * w + L);
+            FloatVector s30 = FloatVector.fromArray(F, s, r + 3 * w), s31 = FloatVector.fromArray(F, s, r + 3 * w + L);
+            FloatVector s40 = FloatVector.fromArray(F, s, r + 4 * w), s41 = FloatVector.fromArray(F, s, r + 4 * w + L);
+            FloatVector s50 = FloatVector.fromArray(F, s, r + 5 * w), s51 = FloatVector.fromArray(F, s, r + 5 * w + L);
+            FloatVector s60 = FloatVector.fromArray(F, s, r + 6 * w), s61 = FloatVector.fromArray(F, s, r + 6 * w + L);
+            FloatVector s70 = FloatVector.fromArray(F, s, r + 7 * w), s71 = FloatVector.fromArray(F, s, r + 7 * w + L);
+            boolean first = i == 0, last = i + 8 == n;
+            for (int j = 0, b = bo + i, uj = c; j < nb; j++, b += ldb, uj += w) {
+                FloatVector u0 = FloatVector.fromArray(F, u, uj), u1 = FloatVector.fromArray(F, u, uj + L);
+                FloatVector x;
+                x = FloatVector.broadcast(F, bm[b + 0]);
+                s00 = u0.fma(x, s00);
+                s01 = u1.fma(x, s01);
+                x = FloatVector.broadcast(F, bm[b + 1]);
+                s10 = u0.fma(x, s10);
+                s11 = u1.fma(x, s11);
+                x = FloatVector.broadcast(F, bm[b + 2]);
+                s20 = u0.fma(x, s20);
+                s21 = u1.fma(x, s21);
+                x = FloatVector.broadcast(F, bm[b + 3]);
+                s30 = u0.fma(x, s30);
+                s31 = u1.fma(x, s31);
+                x = FloatVector.broadcast(F, bm[b + 4]);
+                s40 = u0.fma(x, s40);
+                s41 = u1.fma(x, s41);
+                x = FloatVector.broadcast(F, bm[b + 5]);
+                s50 = u0.fma(x, s50);
+                s51 = u1.fma(x, s51);
+                x = FloatVector.broadcast(F, bm[b + 6]);
+                s60 = u0.fma(x, s60);
+                s61 = u1.fma(x, s61);
+                x = FloatVector.broadcast(F, bm[b + 7]);
+                s70 = u0.fma(x, s70);
+                s71 = u1.fma(x, s71);
+                FloatVector y0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, u, a + uj);
+                FloatVector y1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, u, a + uj + L);
+                x = FloatVector.broadcast(F, cm[b + 0]);
+                y0 = s00.fma(x, y0);
+                y1 = s01.fma(x, y1);
+                x = FloatVector.broadcast(F, cm[b + 1]);
+                y0 = s10.fma(x, y0);
+                y1 = s11.fma(x, y1);
+                x = FloatVector.broadcast(F, cm[b + 2]);
+                y0 = s20.fma(x, y0);
+                y1 = s21.fma(x, y1);
+                x = FloatVector.broadcast(F, cm[b + 3]);
+                y0 = s30.fma(x, y0);
+                y1 = s31.fma(x, y1);
+                x = FloatVector.broadcast(F, cm[b + 4]);
+                y0 = s40.fma(x, y0);
+                y1 = s41.fma(x, y1);
+                x = FloatVector.broadcast(F, cm[b + 5]);
+                y0 = s50.fma(x, y0);
+                y1 = s51.fma(x, y1);
+                x = FloatVector.broadcast(F, cm[b + 6]);
+                y0 = s60.fma(x, y0);
+                y1 = s61.fma(x, y1);
+                x = FloatVector.broadcast(F, cm[b + 7]);
+                y0 = s70.fma(x, y0);
+                y1 = s71.fma(x, y1);
+                if (last) {
+                    x = FloatVector.broadcast(F, ys[j]);
+                    y0.mul(x).intoArray(y, yo + j * ldy + c);
+                    y1.mul(x).intoArray(y, yo + j * ldy + c + L);
+                } else {
+                    y0.intoArray(u, a + uj);
+                    y1.intoArray(u, a + uj + L);
+                }
+            }
+            s00.intoArray(s, r + 0 * w);
+            s01.intoArray(s, r + 0 * w + L);
+            s10.intoArray(s, r + 1 * w);
+            s11.intoArray(s, r + 1 * w + L);
+            s20.intoArray(s, r + 2 * w);
+            s21.intoArray(s, r + 2 * w + L);
+            s30.intoArray(s, r + 3 * w);
+            s31.intoArray(s, r + 3 * w + L);
+            s40.intoArray(s, r + 4 * w);
+            s41.intoArray(s, r + 4 * w + L);
+            s50.intoArray(s, r + 5 * w);
+            s51.intoArray(s, r + 5 * w + L);
+            s60.intoArray(s, r + 6 * w);
+            s61.intoArray(s, r + 6 * w + L);
+            s70.intoArray(s, r + 7 * w);
+            s71.intoArray(s, r + 7 * w + L);
         }
     }
 
