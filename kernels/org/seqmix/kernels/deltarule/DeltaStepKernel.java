@@ -72,7 +72,7 @@ interface DeltaStepKernel {
 
     /**
      * {@code β_t = bk_t+1 · kk_t} for t < n - 1 (the active {@link org.seqmix.kernels.VectorOps#dot}: one order for both
-     * implementations in a JVM; a serial scalar chain cost ~15% of the block), in a per-thread array valid until the
+     * implementations in a JVM; a serial scalar chain cost ~10% of the block), in a per-thread array valid until the
      * thread's next call.
      */
     static float[] pairBetas(float[] bk, float[] kk, int n, int kd) {
@@ -92,11 +92,6 @@ interface DeltaStepKernel {
     /** Panama when the vector module is present (and -Dseqmix.vectorization=scalar is not set), else the plain one. */
     static DeltaStepKernel best() {
         return Holder.BEST;
-    }
-
-    /** The portable implementation (tests compare it with {@link #best()}). */
-    static DeltaStepKernel portable() {
-        return new OpsDeltaStepKernel(0);
     }
 
     final class Holder {
