@@ -24,56 +24,20 @@ final class OpsDeltaStepKernel implements DeltaStepKernel {
             single(s, so, kd, vd, dec, bk, kk, qs, wv, o, oOff);
             return;
         }
-        boolean d0 = DeltaStepKernel.decays(decayed, 0);
         int paired = DeltaStepKernel.pairsRun(pairTile, n, kd, vd, tile) ? vd - vd % pairTile : 0;
         float[] beta = paired > 0 ? DeltaStepKernel.pairBetas(bk, kk, n, kd) : null;
-        for (int j = 0; j < paired; j++) columnPairs(s, so, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, beta, j, o, oOff, oStride);
-        for (int j = paired; j < vd; j++) {
-            // (decay +) project of the first token, then per token: update + query fused with the next token's (decay +) project
-            float kv = 0f;
-            for (int i = 0; i < kd; i++) {
-                int r = so + i * vd + j;
-                float x = s[r];
-                if (d0) {
-                    x *= dec[i];
-                    s[r] = x;
-                }
-                kv = Math.fma(bk[i], x, kv);
-            }
-            for (int t = 0; t < n; t++) {
-                float u = wv[t * vd + j] - kv, a = 0f;
-                int c = t * kd;
-                kv = 0f;
-                if (t + 1 < n) {
-                    boolean dn = DeltaStepKernel.decays(decayed, t + 1);
-                    for (int i = 0; i < kd; i++) {
-                        int r = so + i * vd + j;
-                        float x = Math.fma(kk[c + i], u, s[r]);
-                        a = Math.fma(qs[c + i], x, a);
-                        if (dn) x *= dec[c + kd + i];
-                        s[r] = x;
-                        kv = Math.fma(bk[c + kd + i], x, kv);
-                    }
-                } else {
-                    for (int i = 0; i < kd; i++) {
-                        int r = so + i * vd + j;
-                        float x = Math.fma(kk[c + i], u, s[r]);
-                        a = Math.fma(qs[c + i], x, a);
-                        s[r] = fin == null ? x : x * fin[i];
-                    }
-                }
-                o[oOff + t * oStride + j] = a;
-            }
-        }
+        for (int j = 0; j < paired; j++) column(s, so, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, true, beta, j, o, oOff, oStride);
+        for (int j = paired; j < vd; j++) column(s, so, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, false, null, j, o, oOff, oStride);
     }
 
     /**
-     * Column j, tokens two per pass where {@link DeltaStepKernel#group} says so: both updates and queries in one
-     * pass, the result projected onto the next pass's bk rows.
+     * Column j: the first token's (decay +) projection, then per pass the update and query of one token, or of two
+     * where {@code pairs} and {@link DeltaStepKernel#group} say so, fused with the (decay +) projection onto the
+     * next pass's bk rows (the last pass applies fin instead).
      */
-    private static void columnPairs(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk,
-                                    float[] qs, float[] wv, float[] fin, float[] beta, int j, float[] o, int oOff, int oStride) {
-        int g = DeltaStepKernel.group(true, decayed, fin != null, 0, n);
+    static void column(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk,
+                               float[] qs, float[] wv, float[] fin, boolean pairs, float[] beta, int j, float[] o, int oOff, int oStride) {
+        int g = DeltaStepKernel.group(pairs, decayed, fin != null, 0, n);
         boolean d0 = DeltaStepKernel.decays(decayed, 0);
         float kv = 0f, kv2 = 0f;
         for (int i = 0; i < kd; i++) {
@@ -87,7 +51,7 @@ final class OpsDeltaStepKernel implements DeltaStepKernel {
             if (g == 2) kv2 = Math.fma(bk[kd + i], x, kv2);
         }
         for (int t = 0; t < n; ) {
-            int c = t * kd, nt = t + g, gn = nt < n ? DeltaStepKernel.group(true, decayed, fin != null, nt, n) : 0;
+            int c = t * kd, nt = t + g, gn = nt < n ? DeltaStepKernel.group(pairs, decayed, fin != null, nt, n) : 0;
             float u = wv[t * vd + j] - kv, u2 = g == 2 ? wv[(t + 1) * vd + j] - Math.fma(beta[t], u, kv2) : 0f;
             float[] mul = nt == n ? fin : DeltaStepKernel.decays(decayed, nt) ? dec : null;
             int mo = nt == n ? 0 : nt * kd, b1 = nt * kd, b2 = b1 + kd;

@@ -65,7 +65,8 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
         }
         for (; j + w <= vd; j += w) tile4(s, so + j, vd, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, j, o, oOff + j, oStride, acc);
         for (; j + L <= vd; j += L) tile1(s, so + j, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, j, o, oOff + j, oStride);
-        for (; j < vd; j++) column(s, so + j, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, j, o, oOff + j, oStride);
+        // the last vd % L columns: the plain twin's column loop (one token per pass)
+        for (; j < vd; j++) OpsDeltaStepKernel.column(s, so, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, false, null, j, o, oOff, oStride);
     }
 
     /**
@@ -558,38 +559,6 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
                 }
             }
             o0.intoArray(o, oo + t * oStride);
-        }
-    }
-
-    /** One column (the tail), as {@link OpsDeltaStepKernel}. */
-    private static void column(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk,
-                               float[] qs, float[] wv, float[] fin, int j, float[] o, int oo, int oStride) {
-        float kv = 0f;
-        boolean d0 = DeltaStepKernel.decays(decayed, 0);
-        for (int i = 0; i < kd; i++) {
-            int r = so + i * vd;
-            float x = s[r];
-            if (d0) {
-                x *= dec[i];
-                s[r] = x;
-            }
-            kv = Math.fma(bk[i], x, kv);
-        }
-        for (int t = 0; t < n; t++) {
-            float u = wv[t * vd + j] - kv, a = 0f;
-            int c = t * kd;
-            boolean more = t + 1 < n, dn = more && DeltaStepKernel.decays(decayed, t + 1);
-            kv = 0f;
-            for (int i = 0; i < kd; i++) {
-                int r = so + i * vd;
-                float x = Math.fma(kk[c + i], u, s[r]);
-                a = Math.fma(qs[c + i], x, a);
-                if (dn) x *= dec[c + kd + i];
-                if (more) kv = Math.fma(bk[c + kd + i], x, kv);
-                else if (fin != null) x *= fin[i];
-                s[r] = x;
-            }
-            o[oo + t * oStride] = a;
         }
     }
 }
