@@ -213,8 +213,8 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
 
     /**
      * A contiguous tile copy (rows {@link #TILE} floats apart from 0), columns {@code [j, j + 4L)}, in token pairs
-     * (see {@link DeltaStepKernel}), as {@link OpsDeltaStepKernel}'s columnPairs: kv and kv2 in acc[0, 8L), u and u2
-     * in acc[8L, 16L). The passes take the stride as the constant TILE (fewer registers for offsets).
+     * (see {@link DeltaStepKernel}), as {@link OpsDeltaStepKernel}'s column with pairs on: kv and kv2 in acc[0, 8L),
+     * u and u2 in acc[8L, 16L). The passes take the stride as the constant TILE (fewer registers for offsets).
      */
     private static void tilePairs(float[] s, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk, float[] qs,
                                   float[] wv, float[] fin, float[] beta, int j, float[] o, int oo, int oStride, float[] acc) {
