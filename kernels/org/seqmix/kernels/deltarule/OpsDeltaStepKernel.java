@@ -36,7 +36,7 @@ final class OpsDeltaStepKernel implements DeltaStepKernel {
      * next pass's bk rows (the last pass applies fin instead).
      */
     static void column(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk,
-                               float[] qs, float[] wv, float[] fin, boolean pairs, float[] beta, int j, float[] o, int oOff, int oStride) {
+                       float[] qs, float[] wv, float[] fin, boolean pairs, float[] beta, int j, float[] o, int oOff, int oStride) {
         int g = DeltaStepKernel.group(pairs, decayed, fin != null, 0, n);
         boolean d0 = DeltaStepKernel.decays(decayed, 0);
         float kv = 0f, kv2 = 0f;

@@ -255,16 +255,16 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
         FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0, g0 = p0, g1 = p0, g2 = p0, g3 = p0;
         for (int i = 0; i < kd; i++) {
             int r = i * TILE;
-            FloatVector r0 = FloatVector.fromArray(F, s, r + 0 * L);
-            FloatVector r1 = FloatVector.fromArray(F, s, r + 1 * L);
+            FloatVector r0 = FloatVector.fromArray(F, s, r);
+            FloatVector r1 = FloatVector.fromArray(F, s, r + L);
             FloatVector r2 = FloatVector.fromArray(F, s, r + 2 * L);
             FloatVector r3 = FloatVector.fromArray(F, s, r + 3 * L);
             if (dec != null) {
                 FloatVector di = FloatVector.broadcast(F, dec[i]);
                 r0 = r0.mul(di);
-                r0.intoArray(s, r + 0 * L);
+                r0.intoArray(s, r);
                 r1 = r1.mul(di);
-                r1.intoArray(s, r + 1 * L);
+                r1.intoArray(s, r + L);
                 r2 = r2.mul(di);
                 r2.intoArray(s, r + 2 * L);
                 r3 = r3.mul(di);
@@ -292,14 +292,14 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
      * which then ran boxed, 4x slower; hence one named zero and plain stores.
      */
     private static void update2(float[] s, int kd, float[] kk, int c, float[] qs, float[] bk, int b1, int b2, float[] acc) {
-        FloatVector u0 = FloatVector.fromArray(F, acc, (8 + 0) * L);
-        FloatVector u1 = FloatVector.fromArray(F, acc, (8 + 1) * L);
-        FloatVector u2 = FloatVector.fromArray(F, acc, (8 + 2) * L);
-        FloatVector u3 = FloatVector.fromArray(F, acc, (8 + 3) * L);
-        FloatVector w0 = FloatVector.fromArray(F, acc, (12 + 0) * L);
-        FloatVector w1 = FloatVector.fromArray(F, acc, (12 + 1) * L);
-        FloatVector w2 = FloatVector.fromArray(F, acc, (12 + 2) * L);
-        FloatVector w3 = FloatVector.fromArray(F, acc, (12 + 3) * L);
+        FloatVector u0 = FloatVector.fromArray(F, acc, 8 * L);
+        FloatVector u1 = FloatVector.fromArray(F, acc, 9 * L);
+        FloatVector u2 = FloatVector.fromArray(F, acc, 10 * L);
+        FloatVector u3 = FloatVector.fromArray(F, acc, 11 * L);
+        FloatVector w0 = FloatVector.fromArray(F, acc, 12 * L);
+        FloatVector w1 = FloatVector.fromArray(F, acc, 13 * L);
+        FloatVector w2 = FloatVector.fromArray(F, acc, 14 * L);
+        FloatVector w3 = FloatVector.fromArray(F, acc, 15 * L);
         FloatVector z = FloatVector.zero(F);
         FloatVector o0 = z, o1 = z, o2 = z, o3 = z, e0 = z, e1 = z, e2 = z, e3 = z, p0 = z, p1 = z, p2 = z, p3 = z, g0 = z, g1 = z, g2 = z, g3 = z;
         for (int i = 0; i < kd; i++) {
@@ -307,18 +307,18 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
             FloatVector ka = FloatVector.broadcast(F, kk[c + i]), qa = FloatVector.broadcast(F, qs[c + i]);
             FloatVector kb = FloatVector.broadcast(F, kk[c + kd + i]), qb = FloatVector.broadcast(F, qs[c + kd + i]);
             FloatVector ba = FloatVector.broadcast(F, bk[b1 + i]), bb = FloatVector.broadcast(F, bk[b2 + i]);
-            FloatVector r0 = u0.fma(ka, FloatVector.fromArray(F, s, r + 0 * L));
+            FloatVector r0 = u0.fma(ka, FloatVector.fromArray(F, s, r));
             o0 = r0.fma(qa, o0);
             r0 = w0.fma(kb, r0);
             e0 = r0.fma(qb, e0);
-            r0.intoArray(s, r + 0 * L);
+            r0.intoArray(s, r);
             p0 = r0.fma(ba, p0);
             g0 = r0.fma(bb, g0);
-            FloatVector r1 = u1.fma(ka, FloatVector.fromArray(F, s, r + 1 * L));
+            FloatVector r1 = u1.fma(ka, FloatVector.fromArray(F, s, r + L));
             o1 = r1.fma(qa, o1);
             r1 = w1.fma(kb, r1);
             e1 = r1.fma(qb, e1);
-            r1.intoArray(s, r + 1 * L);
+            r1.intoArray(s, r + L);
             p1 = r1.fma(ba, p1);
             g1 = r1.fma(bb, g1);
             FloatVector r2 = u2.fma(ka, FloatVector.fromArray(F, s, r + 2 * L));
@@ -357,26 +357,26 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     /** One token's update and query (o to acc[16L, 20L)), then mul, projected onto two bk rows: a pass that cannot pair. */
     private static void update1(float[] s, int kd, float[] kk, int c, float[] qs, float[] mul, int mo, float[] bk, int b1, int b2,
                                 float[] acc) {
-        FloatVector u0 = FloatVector.fromArray(F, acc, (8 + 0) * L);
-        FloatVector u1 = FloatVector.fromArray(F, acc, (8 + 1) * L);
-        FloatVector u2 = FloatVector.fromArray(F, acc, (8 + 2) * L);
-        FloatVector u3 = FloatVector.fromArray(F, acc, (8 + 3) * L);
+        FloatVector u0 = FloatVector.fromArray(F, acc, 8 * L);
+        FloatVector u1 = FloatVector.fromArray(F, acc, 9 * L);
+        FloatVector u2 = FloatVector.fromArray(F, acc, 10 * L);
+        FloatVector u3 = FloatVector.fromArray(F, acc, 11 * L);
         FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0, p0 = o0, p1 = o0, p2 = o0, p3 = o0;
         FloatVector g0 = o0, g1 = o0, g2 = o0, g3 = o0;
         for (int i = 0; i < kd; i++) {
             int r = i * TILE;
             FloatVector ka = FloatVector.broadcast(F, kk[c + i]), qa = FloatVector.broadcast(F, qs[c + i]);
             FloatVector ba = FloatVector.broadcast(F, bk[b1 + i]), bb = FloatVector.broadcast(F, bk[b2 + i]);
-            FloatVector r0 = u0.fma(ka, FloatVector.fromArray(F, s, r + 0 * L));
+            FloatVector r0 = u0.fma(ka, FloatVector.fromArray(F, s, r));
             o0 = r0.fma(qa, o0);
             if (mul != null) r0 = r0.mul(FloatVector.broadcast(F, mul[mo + i]));
-            r0.intoArray(s, r + 0 * L);
+            r0.intoArray(s, r);
             p0 = r0.fma(ba, p0);
             g0 = r0.fma(bb, g0);
-            FloatVector r1 = u1.fma(ka, FloatVector.fromArray(F, s, r + 1 * L));
+            FloatVector r1 = u1.fma(ka, FloatVector.fromArray(F, s, r + L));
             o1 = r1.fma(qa, o1);
             if (mul != null) r1 = r1.mul(FloatVector.broadcast(F, mul[mo + i]));
-            r1.intoArray(s, r + 1 * L);
+            r1.intoArray(s, r + L);
             p1 = r1.fma(ba, p1);
             g1 = r1.fma(bb, g1);
             FloatVector r2 = u2.fma(ka, FloatVector.fromArray(F, s, r + 2 * L));

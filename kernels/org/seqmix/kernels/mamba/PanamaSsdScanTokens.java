@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * and 4 C broadcasts and 16 FMAs, and adds its 4 rows' share of the read-out to a scratch row (the y of a column is
  * summed over the row tiles in ascending order, as the scalar floor sums it). State traffic is one load and store
  * per block instead of per token, and the loop has 14 live vectors, none spilled. B and C are read in place from
- * the caller's tensors (per-head copies of their rows cost ~14% on Zen 4, session 9). One-JVM A/B on Zen 3 (48 heads, P = 64, N = 128, 512
- * tokens, 1 thread) against the previous kernel (4-vector tiles of 2 tokens streaming the state, 22 live
+ * the caller's tensors (per-head copies of their rows cost ~14% on Zen 4, session 9). One-JVM A/B on Zen 3 (48
+ * heads, P = 64, N = 128, 512 tokens, 1 thread) against the previous kernel (4-vector tiles of 2 tokens streaming the state, 22 live
  * vectors): 10-20% less time. Leftover rows go one at a time, a leftover vector of columns takes 4-row by 1-vector
  * tiles, and the last {@code w % L} columns run the scalar floor's loop. Loaded by name from
  * {@link SsdScanTokens#panama()} only when the module is present.
@@ -121,8 +121,8 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
                               float[] ys, float[] y, int yo, int ldy) {
         for (int i = 0; i < n; i += 8) {
             int r = i * w + c;
-            FloatVector s00 = FloatVector.fromArray(F, s, r + 0 * w), s01 = FloatVector.fromArray(F, s, r + 0 * w + L);
-            FloatVector s10 = FloatVector.fromArray(F, s, r + 1 * w), s11 = FloatVector.fromArray(F, s, r + 1 * w + L);
+            FloatVector s00 = FloatVector.fromArray(F, s, r), s01 = FloatVector.fromArray(F, s, r + L);
+            FloatVector s10 = FloatVector.fromArray(F, s, r + w), s11 = FloatVector.fromArray(F, s, r + w + L);
             FloatVector s20 = FloatVector.fromArray(F, s, r + 2 * w), s21 = FloatVector.fromArray(F, s, r + 2 * w + L);
             FloatVector s30 = FloatVector.fromArray(F, s, r + 3 * w), s31 = FloatVector.fromArray(F, s, r + 3 * w + L);
             FloatVector s40 = FloatVector.fromArray(F, s, r + 4 * w), s41 = FloatVector.fromArray(F, s, r + 4 * w + L);
@@ -133,7 +133,7 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
             for (int j = 0, b = bo + i, uj = c; j < nb; j++, b += ldb, uj += w) {
                 FloatVector u0 = FloatVector.fromArray(F, u, uj), u1 = FloatVector.fromArray(F, u, uj + L);
                 FloatVector x;
-                x = FloatVector.broadcast(F, bm[b + 0]);
+                x = FloatVector.broadcast(F, bm[b]);
                 s00 = u0.fma(x, s00);
                 s01 = u1.fma(x, s01);
                 x = FloatVector.broadcast(F, bm[b + 1]);
@@ -159,7 +159,7 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
                 s71 = u1.fma(x, s71);
                 FloatVector y0 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, u, a + uj);
                 FloatVector y1 = first ? FloatVector.zero(F) : FloatVector.fromArray(F, u, a + uj + L);
-                x = FloatVector.broadcast(F, cm[b + 0]);
+                x = FloatVector.broadcast(F, cm[b]);
                 y0 = s00.fma(x, y0);
                 y1 = s01.fma(x, y1);
                 x = FloatVector.broadcast(F, cm[b + 1]);
@@ -192,10 +192,10 @@ final class PanamaSsdScanTokens implements SsdScanTokens {
                     y1.intoArray(u, a + uj + L);
                 }
             }
-            s00.intoArray(s, r + 0 * w);
-            s01.intoArray(s, r + 0 * w + L);
-            s10.intoArray(s, r + 1 * w);
-            s11.intoArray(s, r + 1 * w + L);
+            s00.intoArray(s, r);
+            s01.intoArray(s, r + L);
+            s10.intoArray(s, r + w);
+            s11.intoArray(s, r + w + L);
             s20.intoArray(s, r + 2 * w);
             s21.intoArray(s, r + 2 * w + L);
             s30.intoArray(s, r + 3 * w);
