@@ -13,6 +13,8 @@ import org.seqmix.kernels.deltarule.DeltaRuleStep;
  * chunk {@code 6KV + 4CK + 2C(K+V) + 2CV + C²/3} (docs/gated_deltanet.md); the l2 norms are not counted.
  */
 final class BenchDelta {
+    static final Set<String> OPS = Set.of("delta_rule", "gated_delta_rule", "kda", "gdn2");
+
     private BenchDelta() {}
 
     static BenchCase build(BenchOptions o) {
@@ -47,6 +49,17 @@ final class BenchDelta {
         Tensor eb = op.equals("gdn2") ? in.uniform(0f, 1f, b, t, hv, k) : null, w = op.equals("gdn2") ? in.uniform(0f, 1f, b, t, hv, v) : null;
         double tokens = (double) b * t * hv;
         // forward: DeltaRule.gatedDeltaRule/kda/gdn2 run the recurrent form on this CPU (measured)
+        if (o.inplace) {
+            // the in-place entry: o and the state are the caller's; the state carries over from call to call (the
+            // decays and unit-norm keys keep it bounded)
+            Tensor state = in.normal(0.1f, b, hv, k, v), out = Tensor.zeros(b, t, hv, v);
+            Runnable call = switch (op) {
+                case "kda" -> () -> DeltaRule.recurrentKdaInPlace(q, kk, vv, g, beta, null, state, out, null, true);
+                case "gdn2" -> () -> DeltaRule.recurrentGdn2InPlace(q, kk, vv, g, eb, w, null, state, out, null, true);
+                default -> () -> DeltaRule.recurrentGatedDeltaRuleInPlace(q, kk, vv, g, beta, null, state, out, null, true);
+            };
+            return new BenchCase(call, perToken * tokens, "recurrent_inplace", f);
+        }
         if (o.form.equals("recurrent") || o.form.equals("forward")) {
             Runnable call = switch (op) {
                 case "kda" -> () -> DeltaRule.recurrentKda(q, kk, vv, g, beta, null, null, true, null, true);

@@ -24,12 +24,14 @@ final class BenchOptions {
     final int reps;
     final boolean json;
     final boolean help;
+    /** The op's in-place entry: caller-owned output and state, updated in place (delta-rule recurrent / forward). */
+    final boolean inplace;
     /** Only when given: block density (block_sparse_attention), KV-cache entry type (attention). */
     final Double density;
     final String kv;
     private final Map<String, Integer> sizes;
 
-    private BenchOptions(String op, String form, int threads, int warmup, int reps, boolean json, boolean help, Double density,
+    private BenchOptions(String op, String form, int threads, int warmup, int reps, boolean json, boolean help, boolean inplace, Double density,
                          String kv, Map<String, Integer> sizes) {
         this.op = op;
         this.form = form;
@@ -38,6 +40,7 @@ final class BenchOptions {
         this.reps = reps;
         this.json = json;
         this.help = help;
+        this.inplace = inplace;
         this.density = density;
         this.kv = kv;
         this.sizes = sizes;
@@ -46,7 +49,7 @@ final class BenchOptions {
     static BenchOptions parse(String[] args, int defaultThreads) {
         String op = null, form = "forward", kv = null;
         int threads = defaultThreads, warmup = AUTO_WARMUP, reps = -1;
-        boolean json = false, help = false;
+        boolean json = false, help = false, inplace = false;
         Double density = null;
         Map<String, Integer> sizes = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
@@ -57,6 +60,10 @@ final class BenchOptions {
             }
             if (a.equals("--json")) {
                 json = true;
+                continue;
+            }
+            if (a.equals("--inplace")) {
+                inplace = true;
                 continue;
             }
             if (!a.startsWith("--")) {
@@ -100,7 +107,7 @@ final class BenchOptions {
         if (op == null && !help) throw new BenchException("OP: missing (see seqmix bench --help)");
         // a decode step is short: more samples for a stable median
         if (reps < 0) reps = form.equals("step") ? 100 : 10;
-        return new BenchOptions(op, form, threads, warmup, reps, json, help, density, kv, sizes);
+        return new BenchOptions(op, form, threads, warmup, reps, json, help, inplace, density, kv, sizes);
     }
 
     /** Most warm-up calls this run can make (sizes KV caches that grow by one token per call). */

@@ -2,6 +2,7 @@ package org.seqmix.kernels.deltarule;
 
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
+import org.seqmix.kernels.ValueRange;
 
 /**
  * The delta-rule family, token-major as flash-linear-attention: q, k {@code [B, T, H, K]}, v {@code [B, T, HV, V]}
@@ -102,6 +103,55 @@ public final class DeltaRule {
         requireGdn2(g, b, w);
         Problem p = Problem.of(q, k, v, g, true, null, b, w, scale, initialState, cuSeqlens, useQkL2normInKernel, true);
         return RecurrentDeltaRule.run(p, outputFinalState, DeltaStepKernel.best());
+    }
+
+    /*
+     * In place, for serving and chunked prefill (as vLLM's fused_recurrent with inplace_final_state): the
+     * token-by-token form on the caller's state {@code [B, HV, K, V]} ({@code [N, HV, K, V]} with cu_seqlens), read
+     * as the initial state and left holding the final one, and o {@code [B, T, HV, V]} written. Nothing of the
+     * problem's size is allocated (no output or state tensors; q, k, v are read where they are when contiguous).
+     * state and o must be contiguous, finite (state) and share no storage with each other or with the inputs.
+     * A rejected call (IllegalArgumentException) modifies nothing.
+     */
+
+    /** {@link #recurrentGatedDeltaRule} in place on {@code state}, writing {@code o} (see above). */
+    public static void recurrentGatedDeltaRuleInPlace(Tensor q, Tensor k, Tensor v, Tensor g, Tensor beta, Float scale,
+                                                      Tensor state, Tensor o, int[] cuSeqlens, boolean useQkL2normInKernel) {
+        Problem p = Problem.of(q, k, v, g, false, beta, null, null, scale, null, cuSeqlens, useQkL2normInKernel, true);
+        runInPlace(p, state, o, q, k, v, g, beta);
+    }
+
+    /** {@link #recurrentKda} in place on {@code state}, writing {@code o}. */
+    public static void recurrentKdaInPlace(Tensor q, Tensor k, Tensor v, Tensor g, Tensor beta, Float scale,
+                                           Tensor state, Tensor o, int[] cuSeqlens, boolean useQkL2normInKernel) {
+        Shapes.require(g != null, "g: expected shape [B, T, HV, K], got null");
+        Problem p = Problem.of(q, k, v, g, true, beta, null, null, scale, null, cuSeqlens, useQkL2normInKernel, true);
+        runInPlace(p, state, o, q, k, v, g, beta);
+    }
+
+    /** {@link #recurrentGdn2} in place on {@code state}, writing {@code o}. */
+    public static void recurrentGdn2InPlace(Tensor q, Tensor k, Tensor v, Tensor g, Tensor b, Tensor w, Float scale,
+                                            Tensor state, Tensor o, int[] cuSeqlens, boolean useQkL2normInKernel) {
+        requireGdn2(g, b, w);
+        Problem p = Problem.of(q, k, v, g, true, null, b, w, scale, null, cuSeqlens, useQkL2normInKernel, true);
+        runInPlace(p, state, o, q, k, v, g, b, w);
+    }
+
+    private static void runInPlace(Problem p, Tensor state, Tensor o, Tensor... inputs) {
+        Shapes.checkNamed("state", state, p.cu == null ? "B, HV, K, V" : "N, HV, K, V", p.n, p.hv, p.kd, p.vd);
+        Shapes.checkNamed("o", o, "B, T, HV, V", p.b, p.t, p.hv, p.vd);
+        Shapes.require(state.isContiguous(), "state: expected a contiguous tensor, got strides " + java.util.Arrays.toString(state.strides()));
+        Shapes.require(o.isContiguous(), "o: expected a contiguous tensor, got strides " + java.util.Arrays.toString(o.strides()));
+        Shapes.require(state.data() != o.data(), "o: must not share storage with state");
+        String[] names = {"q", "k", "v", "g", "beta or b", "w"};
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i] == null) continue;
+            Shapes.require(inputs[i].data() != state.data(), "state: must not share storage with " + names[i]);
+            Shapes.require(inputs[i].data() != o.data(), "o: must not share storage with " + names[i]);
+        }
+        // the vectorised pass first; the exact loop names the element
+        if (!ValueRange.within(state.data(), state.offset(), state.numel(), -Float.MAX_VALUE, Float.MAX_VALUE)) Shapes.allFinite("state", state);
+        RecurrentDeltaRule.run(p, null, state.data(), state.offset(), o.data(), o.offset(), DeltaStepKernel.best());
     }
 
     private static void requireGdn2(Tensor g, Tensor b, Tensor w) {

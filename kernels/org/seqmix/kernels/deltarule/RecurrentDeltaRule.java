@@ -191,11 +191,19 @@ final class RecurrentDeltaRule {
  * tuned on, not Zen 3's 512 KiB; there, groups of 2 heads (448 KiB) or 32-token blocks were no faster (session 8).
      */
     static DeltaRuleOutput run(Problem p, boolean outputFinalState, DeltaStepKernel ker) {
+        Tensor o = Tensor.zeros(p.b, p.t, p.hv, p.vd);
+        Tensor fin = Tensor.zeros(p.n, p.hv, p.kd, p.vd);
+        run(p, p.initialState, fin.data(), 0, o.data(), 0, ker);
+        return new DeltaRuleOutput(o, outputFinalState ? fin : null);
+    }
+
+    /**
+     * {@link #run} into the caller's arrays: the states {@code [N, HV, K, V]} at {@code fa[fo ..]} (each item first
+     * copies its heads' rows of {@code init} there, when given; else they hold the initial states and are updated in
+     * place) and o {@code [B, T, HV, V]} at {@code oa[oo ..]}, every row of which is written.
+     */
+    static void run(Problem p, Tensor init, float[] fa, int fo, float[] oa, int oo, DeltaStepKernel ker) {
         int kd = p.kd, vd = p.vd, hv = p.hv, group = p.hv / p.h;
-        Tensor o = Tensor.zeros(p.b, p.t, hv, vd);
-        Tensor fin = Tensor.zeros(p.n, hv, kd, vd);
-        float[] oa = o.data(), fa = fin.data();
-        Tensor init = p.initialState;
         VectorOps ops = VectorizationProvider.ops();
         int maxLen = 0;
         for (int s = 0; s < p.n; s++) maxLen = Math.max(maxLen, p.seqLen(s));
@@ -207,7 +215,7 @@ final class RecurrentDeltaRule {
             int seq = item / groups, h0 = (item % groups) * gs, h1 = Math.min(hv, h0 + gs);
             if (init != null) {
                 int so = (seq * hv + h0) * kd * vd;
-                System.arraycopy(init.data(), init.offset() + so, fa, so, (h1 - h0) * kd * vd);
+                System.arraycopy(init.data(), init.offset() + so, fa, fo + so, (h1 - h0) * kd * vd);
             }
             int bi = p.batchOf(seq), start = p.seqStart(seq), len = p.seqLen(seq);
             if (len == 0) return;
@@ -228,15 +236,14 @@ final class RecurrentDeltaRule {
                 for (int head = h0; head < h1; head++) {
                     Block blk = blks[head - h0];
                     float[] last = finish(ops, blk, n, kd, p.g != null, p.channelGate);
-                    ker.block(fa, (seq * hv + head) * kd * vd, kd, vd, n, blk.dec, blk.decayed, blk.bk, blk.kk, blk.qs, blk.wv, last,
+                    ker.block(fa, fo + (seq * hv + head) * kd * vd, kd, vd, n, blk.dec, blk.decayed, blk.bk, blk.kk, blk.qs, blk.wv, last,
                             blk.out, 0, vd, blk.tile);
                     for (int t = 0; t < n; t++) {
                         int th = p.token(bi, start + b0 + t) * hv + head;
-                        System.arraycopy(blk.out, t * vd, oa, th * vd, vd);
+                        System.arraycopy(blk.out, t * vd, oa, oo + th * vd, vd);
                     }
                 }
             }
         });
-        return new DeltaRuleOutput(o, outputFinalState ? fin : null);
     }
 }

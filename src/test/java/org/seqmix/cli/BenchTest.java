@@ -56,6 +56,8 @@ class BenchTest {
         "gemm --M 65536 --N 65536 --K 4             | --M: shape [65536, 65536] has more than",
         "gated_delta_rule --HV 12 --H 8             | --HV: expected a multiple of --H = 8, got 12",
         "kda --P 4                                  | --P: not a parameter of kda",
+        "mamba2 --inplace                           | --inplace: only the delta-rule ops' recurrent / forward form",
+        "gated_delta_rule --inplace --form chunk    | --inplace: only the delta-rule ops' recurrent / forward form",
     })
     void rejectedCommandLinesExit2WithOneLineNamingTheOption(String line, String expected) {
         Run r = bench(line);
@@ -146,6 +148,17 @@ class BenchTest {
         assertTrue(((Number) m.get("bytes_per_op")).longValue() >= 0, m.toString());
         assertTrue(((Number) m.get("bytes_per_op_all_threads")).longValue() >= 0, m.toString());
         assertTrue(m.containsKey("kernel") && m.containsKey("simd"), m.toString());
+    }
+
+    @Test
+    void inplaceTimesTheInPlaceEntry() {
+        for (String op : new String[] {"gated_delta_rule", "kda", "gdn2", "delta_rule"}) {
+            Run r = bench(op + " --T 200 --H 4 --K 64 --V 64 --inplace --json --threads 2 --warmup 3 --reps 3");
+            assertEquals(0, r.code(), r.err());
+            Map<String, Object> m = Json.parseObject(r.out().strip());
+            // (bytes_per_op is no test here: before C2 compiles them, vector operations allocate)
+            assertEquals("recurrent_inplace", m.get("kernel"), op);
+        }
     }
 
     @Test

@@ -28,6 +28,22 @@ final class DeltaRuleInputs {
         h0 = normal(r, 0.5f, n, hv, kd, vd);
     }
 
+    /** Tokens [t0, t1) of every per-token input, as contiguous tensors. */
+    static final class Slice {
+        final Tensor q, k, v, gHead, gChannel, beta, bGate, wGate;
+
+        Slice(DeltaRuleInputs in, int t0, int t1) {
+            q = in.q.slice(1, t0, t1).contiguous();
+            k = in.k.slice(1, t0, t1).contiguous();
+            v = in.v.slice(1, t0, t1).contiguous();
+            gHead = in.gHead.slice(1, t0, t1).contiguous();
+            gChannel = in.gChannel.slice(1, t0, t1).contiguous();
+            beta = in.beta.slice(1, t0, t1).contiguous();
+            bGate = in.bGate.slice(1, t0, t1).contiguous();
+            wGate = in.wGate.slice(1, t0, t1).contiguous();
+        }
+    }
+
     static Tensor normal(Random r, float std, int... shape) {
         Tensor x = Tensor.zeros(shape);
         float[] a = x.data();
