@@ -27,13 +27,17 @@ ROWS = [
      "ggml", ("GATED_DELTA_NET", dict(GDN, n_seq_tokens=1, kda=0)), "ggml graph: q/k l2_norm + gated_delta_net"),
 ] + [
     ("gdn_T%d" % t, "gated delta net prefill, 32 heads, K=V=128, T=%d" % t,
-     "gated_delta_rule --T %d --H 32 --K 128 --V 128" % t,
+     "gated_delta_rule --T %d --H 32 --K 128 --V 128 --inplace" % t,
      "ggml", ("GATED_DELTA_NET", dict(GDN, n_seq_tokens=t, kda=0)), "ggml graph: q/k l2_norm + gated_delta_net")
     for t in (64, 256, 512, 1024)
 ] + [
+    ("gdn_T1024_alloc", "gated delta net prefill, 32 heads, K=V=128, T=1024, allocating entry (new o and state per call)",
+     "gated_delta_rule --T 1024 --H 32 --K 128 --V 128",
+     "ggml", ("GATED_DELTA_NET", dict(GDN, n_seq_tokens=1024, kda=0)), "ggml graph: q/k l2_norm + gated_delta_net"),
+] + [
     ("kda_decode", "KDA decode, 32 heads, K=V=128", "kda --form step --H 32 --K 128 --V 128 --reps 5000",
      "ggml", ("GATED_DELTA_NET", dict(GDN, n_seq_tokens=1, kda=1)), "per-channel gate"),
-    ("kda_T64", "KDA prefill, 32 heads, K=V=128, T=64", "kda --T 64 --H 32 --K 128 --V 128",
+    ("kda_T64", "KDA prefill, 32 heads, K=V=128, T=64", "kda --T 64 --H 32 --K 128 --V 128 --inplace",
      "ggml", ("GATED_DELTA_NET", dict(GDN, n_seq_tokens=64, kda=1)), "per-channel gate"),
     ("mamba2_48_decode", "Mamba-2 decode, 48 heads, P=64, N=128", "mamba2 --form step --H 48 --P 64 --N 128 --G 1 --reps 10000",
      "ggml", ("SSM_SCAN", dict(d_state=128, head_dim=64, n_head=48, n_group=1, n_seq_tokens=1)), "scan only: no D, no z"),
@@ -145,7 +149,10 @@ def table(args):
         "compares figures taken minutes apart. Ratio = peer time / seqmix time (> 1: seqmix is faster), the median of the "
         "rounds' ratios, with their range; times are medians over the rounds. seqmix times are the median "
         "of `seqmix bench --json` calls (30 per whole-sequence row; decode rows as many steps as span ~0.5-1.5 s, as ggml's ~1 s perf loop, after the auto warm-up); ggml's are `test-backend-ops perf -b CPU` (us/run); PyTorch's the median of "
-        "`torch_ref.py` calls (one run, shared by the rounds). FMA peak: the JMH `FmaPeakBench.fma2Threads` figure of the same sitting.",
+        "`torch_ref.py` calls (one run, shared by the rounds). FMA peak: the JMH `FmaPeakBench.fma2Threads` figure of the same sitting. "
+        "Whole-sequence rows against ggml time seqmix's in-place entries (`--inplace`: output and state owned by the caller, "
+        "as ggml's graph computes into tensors allocated once); rows marked \"allocating entry\" time the entries that return "
+        "new tensors, and the PyTorch rows (which allocate too) time those as well.",
         "",
         "| | |",
         "|---|---|",

@@ -99,7 +99,7 @@ public final class DeltaRuleStep {
         RecurrentDeltaRule.prepare(ops, blk, 0, kd, vd, cq, cqo + qh * kd, ck, cko + qh * kd, cv, cvo + it * vd,
                 cg, cg == null ? 0 : cgo + (cChannel ? it * kd : it), cChannel,
                 cbeta == null ? 0f : cbeta[cbetao + it], cb, cbo + it * kd, cw, cwo + it * vd, scale, l2norm, false);
-        ker.block(cs, cso + it * kd * vd, kd, vd, 1, blk.dec, null, blk.bk, blk.kk, blk.qs, blk.wv, null, co, coo + it * vd, vd, blk.tile);
+        ker.block(cs, cso + it * kd * vd, kd, vd, 1, blk.dec, null, blk.bk, blk.kk, blk.qs, blk.wv, null, co, coo + it * vd, vd, false);
     }
 
     private void checkCommon(Tensor q, Tensor k, Tensor v, Tensor state, Tensor o) {

@@ -14,46 +14,70 @@ import org.seqmix.kernels.VectorizationProvider;
  * state streams through L2 once per block instead of once or twice per token. Implementations:
  * {@link OpsDeltaStepKernel} (plain Java, any JVM) and {@code PanamaDeltaStepKernel} (loaded only when
  * jdk.incubator.vector is present); both do the same float operations in the same order, so they agree bit for bit.
- * <p><b>Token pairs.</b> An implementation with a {@link #pairTile()} runs the columns of its full tiles two tokens
- * per pass wherever the second token does not decay the state: from the state S before token t and the
+ * <p><b>Panels.</b> A tile's rows are V floats apart in the {@code [K, V]} layout, which maps a 64-column tile onto
+ * a fraction of the L1 sets (at K = V = 128, 16 lines per set against 12 ways), so it would not stay in L1. A caller
+ * running many tokens keeps the state in the panel layout instead ({@link #toPanels}): column panels of
+ * {@link #panel()} columns, each {@code [K, w]} row-major and contiguous (the last one narrower when V is no
+ * multiple), converted once per sequence rather than copied per block.
+ * <p><b>Token pairs.</b> An implementation with {@link #pairs()} runs its full panels two tokens per pass wherever
+ * the second token does not decay the state: from the state S before token t and the
  * projections {@code kv_t = Σ bk_t,i S_i} and {@code P = Σ bk_t+1,i S_i} made by the previous pass,
  * {@code u_t = wv_t - kv_t} and {@code u_t+1 = wv_t+1 - (P + β_t u_t)} with {@code β_t = bk_t+1 · k_t}
  * ({@link #pairBetas}), since {@code Σ bk_t+1,i (S_i + k_t,i u_t) = P + β_t u_t}; then one pass applies both updates,
  * queries both tokens and projects the result onto the next pass's one or two bk rows. The state is loaded and
  * stored once per two tokens: on AVX-512 the single-token pass is bound by its stores (one per three FMAs), not
  * by its FMAs. Same FMA count; different rounding from the one-token order (the partner implementation is built
- * with the same pair tile, so the two still agree bit for bit).
+ * with the same panel width and pairs, so the two still agree bit for bit).
  */
 interface DeltaStepKernel {
-    /** Scratch floats per state row an implementation may use for one column tile (64 columns). */
-    int TILE_FLOATS_PER_ROW = 64;
-
     /**
-     * Runs {@code n} tokens on {@code s[so .. so + K*V)}. Token t reads {@code dec, bk, kk, qs [t*K .. +K)} and
-     * {@code wv [t*V .. +V)} (w∘v, or beta·v) and writes {@code o[oOff + t*oStride .. +V)}; {@code decayed} null =
+     * Runs {@code n} tokens on the state at {@code s[so .. so + K*V)}, in the {@code [K, V]} layout or, with
+     * {@code panels}, in the panel layout of {@link #panel()} columns. Token t reads {@code dec, bk, kk, qs [t*K .. +K)}
+     * and {@code wv [t*V .. +V)} (w∘v, or beta·v) and writes {@code o[oOff + t*oStride .. +V)}; {@code decayed} null =
      * every token decays the state by its dec row, else only those marked; {@code fin} ({@code [K]}) multiplies the
-     * state rows after the last token, or null (a one-token block without {@code fin} takes a read pass and a write
-     * pass per column strip instead). {@code tile}: scratch of {@link #TILE_FLOATS_PER_ROW} floats per key row (a
-     * contiguous copy of a column tile), or null.
+     * state rows after the last token, or null (a one-token block in the {@code [K, V]} layout without {@code fin}
+     * takes a read pass and a write pass per column strip instead).
      */
     void block(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk, float[] qs,
-               float[] wv, float[] fin, float[] o, int oOff, int oStride, float[] tile);
+               float[] wv, float[] fin, float[] o, int oOff, int oStride, boolean panels);
 
-    /**
-     * Width of the column tiles that run token pairs (see above), 0 for none: columns {@code [0, vd - vd % pairTile)}
-     * take pairs, the rest one token per pass, in the blocks {@link #pairsRun} allows.
-     */
-    int pairTile();
+    /** Columns per panel of the panel layout (see above). */
+    int panel();
 
-    /** Fewest tokens for which a contiguous copy of a column tile pays for itself (measured: 4 break even, 8 win 15%, 64 win 40%). */
-    int MIN_TILE_COPY_TOKENS = 8;
+    /** Whether full panels run token pairs (see above), in the blocks {@link #pairsRun} allows. */
+    boolean pairs();
 
-    /**
-     * Whether a block runs token pairs: the implementation has a pair tile and the block runs on contiguous tile
-     * copies ({@code tile} holds one, n is at least {@link #MIN_TILE_COPY_TOKENS}, V holds a whole tile).
-     */
-    static boolean pairsRun(int pairTile, int n, int kd, int vd, float[] tile) {
-        return pairTile > 0 && vd >= pairTile && tile != null && tile.length >= kd * pairTile && n >= MIN_TILE_COPY_TOKENS;
+    /** Fewest tokens for which a sequence is run in the panel layout (two state copies; 4 tokens broke even, 8 won 15%). */
+    int MIN_PANEL_TOKENS = 8;
+
+    /** Whether a block runs token pairs: the implementation pairs, the state is in panels and there are two tokens. */
+    static boolean pairsRun(boolean pairs, boolean panels, int n) {
+        return pairs && panels && n >= 2;
+    }
+
+    /** Offset of column j's panel in the panel layout of width w ({@code K * j0}), and that panel's width. */
+    static int panelOffset(int kd, int w, int j) {
+        return kd * (j - j % w);
+    }
+
+    static int panelWidth(int vd, int w, int j) {
+        return Math.min(w, vd - (j - j % w));
+    }
+
+    /** {@code [K, V]} at {@code s[so ..]} to the panel layout of width w at {@code p[po ..]}. */
+    static void toPanels(float[] s, int so, int kd, int vd, int w, float[] p, int po) {
+        for (int j = 0; j < vd; j += w) {
+            int pw = Math.min(w, vd - j), base = po + kd * j;
+            for (int i = 0; i < kd; i++) System.arraycopy(s, so + i * vd + j, p, base + i * pw, pw);
+        }
+    }
+
+    /** The panel layout of width w at {@code p[po ..]} back to {@code [K, V]} at {@code s[so ..]}. */
+    static void fromPanels(float[] p, int po, int kd, int vd, int w, float[] s, int so) {
+        for (int j = 0; j < vd; j += w) {
+            int pw = Math.min(w, vd - j), base = po + kd * j;
+            for (int i = 0; i < kd; i++) System.arraycopy(p, base + i * pw, s, so + i * vd + j, pw);
+        }
     }
 
     /**
@@ -95,7 +119,8 @@ interface DeltaStepKernel {
     }
 
     final class Holder {
-        static final DeltaStepKernel BEST = VectorizationProvider.kernel(DeltaStepKernel.class, "org.seqmix.kernels.deltarule.PanamaDeltaStepKernel", () -> new OpsDeltaStepKernel(0));
+        static final DeltaStepKernel BEST = VectorizationProvider.kernel(DeltaStepKernel.class, "org.seqmix.kernels.deltarule.PanamaDeltaStepKernel",
+                () -> new OpsDeltaStepKernel(OpsDeltaStepKernel.PANEL, false));
 
         private Holder() {}
     }

@@ -5,43 +5,59 @@ package org.seqmix.kernels.deltarule;
  * the scalar floor and the twin {@code PanamaDeltaStepKernel} is tested against (same operations, same order).
  */
 final class OpsDeltaStepKernel implements DeltaStepKernel {
-    private final int pairTile;
+    /** Panel width of the scalar floor (any width computes the same; 64 as the AVX-512 Panama kernel). */
+    static final int PANEL = 64;
 
-    /** @param pairTile columns {@code [0, vd - vd % pairTile)} run token pairs (see {@link DeltaStepKernel}); 0 for none */
-    OpsDeltaStepKernel(int pairTile) {
-        this.pairTile = pairTile;
+    private final int panel;
+    private final boolean pairs;
+
+    /** @param panel panel width (see {@link DeltaStepKernel}); @param pairs whether full panels run token pairs */
+    OpsDeltaStepKernel(int panel, boolean pairs) {
+        this.panel = panel;
+        this.pairs = pairs;
     }
 
     @Override
-    public int pairTile() {
-        return pairTile;
+    public int panel() {
+        return panel;
+    }
+
+    @Override
+    public boolean pairs() {
+        return pairs;
     }
 
     @Override
     public void block(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk, float[] qs,
-                      float[] wv, float[] fin, float[] o, int oOff, int oStride, float[] tile) {
-        if (n == 1 && fin == null && DeltaStepKernel.decays(decayed, 0)) { // as the Panama twin
+                      float[] wv, float[] fin, float[] o, int oOff, int oStride, boolean panels) {
+        if (n == 1 && fin == null && DeltaStepKernel.decays(decayed, 0) && !panels) { // as the Panama twin
             single(s, so, kd, vd, dec, bk, kk, qs, wv, o, oOff);
             return;
         }
-        int paired = DeltaStepKernel.pairsRun(pairTile, n, kd, vd, tile) ? vd - vd % pairTile : 0;
-        float[] beta = paired > 0 ? DeltaStepKernel.pairBetas(bk, kk, n, kd) : null;
-        for (int j = 0; j < paired; j++) column(s, so, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, true, beta, j, o, oOff, oStride);
-        for (int j = paired; j < vd; j++) column(s, so, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, false, null, j, o, oOff, oStride);
+        if (!panels) {
+            for (int j = 0; j < vd; j++) column(s, so + j, vd, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, false, null, j, o, oOff, oStride);
+            return;
+        }
+        float[] beta = DeltaStepKernel.pairsRun(pairs, true, n) ? DeltaStepKernel.pairBetas(bk, kk, n, kd) : null;
+        for (int j = 0; j < vd; j++) {
+            int pw = DeltaStepKernel.panelWidth(vd, panel, j);
+            column(s, so + DeltaStepKernel.panelOffset(kd, panel, j) + j % panel, pw, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin,
+                    beta != null && pw == panel, beta, j, o, oOff, oStride);
+        }
     }
 
     /**
-     * Column j: the first token's (decay +) projection, then per pass the update and query of one token, or of two
-     * where {@code pairs} and {@link DeltaStepKernel#group} say so, fused with the (decay +) projection onto the
-     * next pass's bk rows (the last pass applies fin instead).
+     * Column j, its state rows at {@code s[base + i*stride]}: the first token's (decay +) projection, then per pass
+     * the update and query of one token, or of two where {@code pairs} and {@link DeltaStepKernel#group} say so,
+     * fused with the (decay +) projection onto the next pass's bk rows (the last pass applies fin instead).
      */
-    static void column(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk,
+    static void column(float[] s, int base, int stride, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk,
                        float[] qs, float[] wv, float[] fin, boolean pairs, float[] beta, int j, float[] o, int oOff, int oStride) {
         int g = DeltaStepKernel.group(pairs, decayed, fin != null, 0, n);
         boolean d0 = DeltaStepKernel.decays(decayed, 0);
         float kv = 0f, kv2 = 0f;
         for (int i = 0; i < kd; i++) {
-            int r = so + i * vd + j;
+            int r = base + i * stride;
             float x = s[r];
             if (d0) {
                 x *= dec[i];
@@ -59,7 +75,7 @@ final class OpsDeltaStepKernel implements DeltaStepKernel {
             kv = 0f;
             kv2 = 0f;
             for (int i = 0; i < kd; i++) {
-                int r = so + i * vd + j;
+                int r = base + i * stride;
                 float x = Math.fma(kk[c + i], u, s[r]);
                 a = Math.fma(qs[c + i], x, a);
                 if (g == 2) {

@@ -5,9 +5,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Column-tiled {@link DeltaStepKernel}: a tile of 4 vectors along V (64 columns with AVX-512: 32 KiB of state at
- * K = 128, L1-resident) runs all tokens of the block while its u, o and kv accumulators stay in registers; one
- * fused pass per token (update + query of token t, decay + project of token t+1). Narrower columns: 1-vector
- * tiles, then scalar columns. Same float operations in the same order as {@link OpsDeltaStepKernel}. Loaded by
+ * K = 128, L1-resident; the panel width) runs all tokens of the block while its u, o and kv accumulators stay in
+ * registers; one fused pass per token (update + query of token t, decay + project of token t+1). Narrower columns:
+ * 1-vector tiles, then scalar columns. Same float operations in the same order as {@link OpsDeltaStepKernel}. Loaded by
  * name only when jdk.incubator.vector is present.
  * <p>With 512-bit vectors (AVX-512, 32 vector registers) the 4-vector tiles run token pairs (see
  * {@link DeltaStepKernel}): the one-token pass does an L1 store per three FMAs, and on Zen 4 that, not the FMAs,
@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class PanamaDeltaStepKernel implements DeltaStepKernel {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    /** Row stride of the contiguous column-tile copy: 4 vectors. */
+    /** Panel width, and so the row stride of a full panel: 4 vectors. */
     private static final int TILE = 4 * L;
 
     /** Per thread: the kv and u of the current column tile between token passes ({@code [0, 4L)} and {@code [4L, 8L)});
@@ -37,36 +37,49 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     }
 
     @Override
-    public int pairTile() {
-        return pairs ? 4 * L : 0;
+    public int panel() {
+        return TILE;
+    }
+
+    @Override
+    public boolean pairs() {
+        return pairs;
     }
     /** Per thread: the one-token path's row scalars {@code bk_i dec_i}, {@code qs_i dec_i}, then u of one 8-vector strip; grown on demand. */
     private static final ThreadLocal<float[]> ROW_SCALARS = ThreadLocal.withInitial(() -> new float[0]);
 
     @Override
     public void block(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk, float[] qs,
-                      float[] wv, float[] fin, float[] o, int oOff, int oStride, float[] tile) {
-        if (n == 1 && fin == null && DeltaStepKernel.decays(decayed, 0)) {
-            single(s, so, kd, vd, dec, bk, kk, qs, wv, o, oOff);
+                      float[] wv, float[] fin, float[] o, int oOff, int oStride, boolean panels) {
+        if (!panels) {
+            if (n == 1 && fin == null && DeltaStepKernel.decays(decayed, 0)) single(s, so, kd, vd, dec, bk, kk, qs, wv, o, oOff);
+            else strided(s, so, vd, 0, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, o, oOff, oStride);
             return;
         }
-        int j = 0, w = 4 * L;
-        float[] acc = vd >= w ? ACC.get() : null;
-        float[] beta = DeltaStepKernel.pairsRun(pairTile(), n, kd, vd, tile) ? DeltaStepKernel.pairBetas(bk, kk, n, kd) : null;
-        if (tile != null && tile.length >= kd * w && n >= DeltaStepKernel.MIN_TILE_COPY_TOKENS) {
-            // A column tile of rows 4*vd bytes apart maps onto only a fraction of the L1 sets (K*V/256 lines per set
-            // at 64 sets: 16 > 12 ways at K = V = 128), so it would not stay in L1: run it on a contiguous copy.
-            for (; j + w <= vd; j += w) {
-                copy(s, so + j, vd, tile, 0, w, kd);
-                if (beta != null) tilePairs(tile, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, beta, j, o, oOff + j, oStride, acc);
-                else tile4(tile, 0, w, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, j, o, oOff + j, oStride, acc);
-                copy(tile, 0, w, s, so + j, vd, kd);
-            }
+        float[] beta = DeltaStepKernel.pairsRun(pairs, true, n) ? DeltaStepKernel.pairBetas(bk, kk, n, kd) : null;
+        int j = 0;
+        for (; j + TILE <= vd; j += TILE) {
+            if (beta != null) tilePairs(s, so + kd * j, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, beta, j, o, oOff + j, oStride, ACC.get());
+            else tile4(s, so + kd * j, TILE, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, j, o, oOff + j, oStride, ACC.get());
         }
-        for (; j + w <= vd; j += w) tile4(s, so + j, vd, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, j, o, oOff + j, oStride, acc);
-        for (; j + L <= vd; j += L) tile1(s, so + j, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, j, o, oOff + j, oStride);
-        // the last vd % L columns: the plain twin's column loop (one token per pass)
-        for (; j < vd; j++) OpsDeltaStepKernel.column(s, so, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, false, null, j, o, oOff, oStride);
+        // the last, narrower panel: rows vd - j floats apart
+        if (j < vd) strided(s, so + kd * j, vd - j, j, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, o, oOff, oStride);
+    }
+
+    /**
+     * Columns {@code [j0, vd)}, column j's rows at {@code s[base + (j - j0) + i*stride]}: 4-vector tiles, 1-vector tiles,
+     * then the plain twin's column loop for the last vd % L columns (one token per pass).
+     */
+    private static void strided(float[] s, int base, int stride, int j0, int kd, int vd, int n, float[] dec, boolean[] decayed,
+                                float[] bk, float[] kk, float[] qs, float[] wv, float[] fin, float[] o, int oOff, int oStride) {
+        int j = j0;
+        for (; j + TILE <= vd; j += TILE) {
+            tile4(s, base + j - j0, stride, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, j, o, oOff + j, oStride, ACC.get());
+        }
+        for (; j + L <= vd; j += L) tile1(s, base + j - j0, stride, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, j, o, oOff + j, oStride);
+        for (; j < vd; j++) {
+            OpsDeltaStepKernel.column(s, base + j - j0, stride, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, false, null, j, o, oOff, oStride);
+        }
     }
 
     /**
@@ -86,7 +99,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
             boolean last = t + 1 == n;
             float[] mul = last ? fin : DeltaStepKernel.decays(decayed, t + 1) ? dec : null, b = last ? kk : bk;
             int mo = last ? 0 : c + kd, bo = last ? c : c + kd;
-            if (so == 0 && stride == TILE) updateProjectTile(s, kd, kk, qs, c, mul, mo, b, bo, o, d, acc);
+            if (stride == TILE) updateProjectTile(s, so, kd, kk, qs, c, mul, mo, b, bo, o, d, acc);
             else updateProject(s, so, stride, kd, kk, qs, c, mul, mo, b, bo, o, d, acc);
         }
     }
@@ -170,17 +183,17 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     }
 
     /**
-     * {@link #updateProject} on a contiguous tile copy (rows {@link #TILE} floats apart from 0): with the stride a
+     * {@link #updateProject} on a full panel (rows {@link #TILE} floats apart from so): with the stride a
      * constant, C2 proves every row's loads and stores in bounds once and drops the multiply per row (5-14% off the
      * 64-token block in a one-JVM A/B). The same operations, so the same results, as the strided method.
      */
-    private static void updateProjectTile(float[] s, int kd, float[] kk, float[] qs, int c, float[] mul, int mo,
+    private static void updateProjectTile(float[] s, int so, int kd, float[] kk, float[] qs, int c, float[] mul, int mo,
                                       float[] bk, int bo, float[] o, int d, float[] acc) {
         FloatVector u0 = FloatVector.fromArray(F, acc, 4 * L), u1 = FloatVector.fromArray(F, acc, 5 * L);
         FloatVector u2 = FloatVector.fromArray(F, acc, 6 * L), u3 = FloatVector.fromArray(F, acc, 7 * L);
         FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0, p0 = o0, p1 = o0, p2 = o0, p3 = o0;
         for (int i = 0; i < kd; i++) {
-            int r = i * TILE;
+            int r = so + i * TILE;
             // all three broadcasts first: loaded after the stores, bi cost ~25% of the loop on Zen 3
             FloatVector ki = FloatVector.broadcast(F, kk[c + i]), qi = FloatVector.broadcast(F, qs[c + i]);
             FloatVector bi = FloatVector.broadcast(F, bk[bo + i]);
@@ -212,14 +225,14 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     }
 
     /**
-     * A contiguous tile copy (rows {@link #TILE} floats apart from 0), columns {@code [j, j + 4L)}, in token pairs
+     * A full panel (rows {@link #TILE} floats apart from so), columns {@code [j, j + 4L)}, in token pairs
      * (see {@link DeltaStepKernel}), as {@link OpsDeltaStepKernel}'s column with pairs on: kv and kv2 in acc[0, 8L),
      * u and u2 in acc[8L, 16L). The passes take the stride as the constant TILE (fewer registers for offsets).
      */
-    private static void tilePairs(float[] s, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk, float[] qs,
+    private static void tilePairs(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk, float[] qs,
                                   float[] wv, float[] fin, float[] beta, int j, float[] o, int oo, int oStride, float[] acc) {
         int g = DeltaStepKernel.group(true, decayed, fin != null, 0, n);
-        project2(s, kd, DeltaStepKernel.decays(decayed, 0) ? dec : null, bk, 0, (g - 1) * kd, acc);
+        project2(s, so, kd, DeltaStepKernel.decays(decayed, 0) ? dec : null, bk, 0, (g - 1) * kd, acc);
         for (int t = 0; t < n; ) {
             int nt = t + g, gn = nt < n ? DeltaStepKernel.group(true, decayed, fin != null, nt, n) : 0, w = t * vd + j;
             FloatVector bt = FloatVector.broadcast(F, g == 2 ? beta[t] : 0f);
@@ -232,12 +245,12 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
             int b1 = gn > 0 ? nt * kd : t * kd, b2 = gn == 2 ? b1 + kd : b1;
             int c = t * kd, d = oo + t * oStride;
             if (g == 2) {
-                update2(s, kd, kk, c, qs, bk, b1, b2, acc);
+                update2(s, so, kd, kk, c, qs, bk, b1, b2, acc);
                 store(o, d, acc, 16 * L);
                 store(o, d + oStride, acc, 20 * L);
             } else {
                 float[] mul = nt == n ? fin : DeltaStepKernel.decays(decayed, nt) ? dec : null;
-                update1(s, kd, kk, c, qs, mul, nt == n ? 0 : nt * kd, bk, b1, b2, acc);
+                update1(s, so, kd, kk, c, qs, mul, nt == n ? 0 : nt * kd, bk, b1, b2, acc);
                 store(o, d, acc, 16 * L);
             }
             t = nt;
@@ -251,10 +264,10 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     }
 
     /** kv, kv2 = Σ_i bk[b1 + i] S_i, Σ_i bk[b2 + i] S_i, after S_i *= dec[i] when dec is given. */
-    private static void project2(float[] s, int kd, float[] dec, float[] bk, int b1, int b2, float[] acc) {
+    private static void project2(float[] s, int so, int kd, float[] dec, float[] bk, int b1, int b2, float[] acc) {
         FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0, g0 = p0, g1 = p0, g2 = p0, g3 = p0;
         for (int i = 0; i < kd; i++) {
-            int r = i * TILE;
+            int r = so + i * TILE;
             FloatVector r0 = FloatVector.fromArray(F, s, r);
             FloatVector r1 = FloatVector.fromArray(F, s, r + L);
             FloatVector r2 = FloatVector.fromArray(F, s, r + 2 * L);
@@ -291,7 +304,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
      * stored through the 4-vector helper, C2 stopped inlining (LiveNodeCountInliningCutoff) before the last FMAs,
      * which then ran boxed, 4x slower; hence one named zero and plain stores.
      */
-    private static void update2(float[] s, int kd, float[] kk, int c, float[] qs, float[] bk, int b1, int b2, float[] acc) {
+    private static void update2(float[] s, int so, int kd, float[] kk, int c, float[] qs, float[] bk, int b1, int b2, float[] acc) {
         FloatVector u0 = FloatVector.fromArray(F, acc, 8 * L);
         FloatVector u1 = FloatVector.fromArray(F, acc, 9 * L);
         FloatVector u2 = FloatVector.fromArray(F, acc, 10 * L);
@@ -303,7 +316,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
         FloatVector z = FloatVector.zero(F);
         FloatVector o0 = z, o1 = z, o2 = z, o3 = z, e0 = z, e1 = z, e2 = z, e3 = z, p0 = z, p1 = z, p2 = z, p3 = z, g0 = z, g1 = z, g2 = z, g3 = z;
         for (int i = 0; i < kd; i++) {
-            int r = i * TILE;
+            int r = so + i * TILE;
             FloatVector ka = FloatVector.broadcast(F, kk[c + i]), qa = FloatVector.broadcast(F, qs[c + i]);
             FloatVector kb = FloatVector.broadcast(F, kk[c + kd + i]), qb = FloatVector.broadcast(F, qs[c + kd + i]);
             FloatVector ba = FloatVector.broadcast(F, bk[b1 + i]), bb = FloatVector.broadcast(F, bk[b2 + i]);
@@ -355,7 +368,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
     }
 
     /** One token's update and query (o to acc[16L, 20L)), then mul, projected onto two bk rows: a pass that cannot pair. */
-    private static void update1(float[] s, int kd, float[] kk, int c, float[] qs, float[] mul, int mo, float[] bk, int b1, int b2,
+    private static void update1(float[] s, int so, int kd, float[] kk, int c, float[] qs, float[] mul, int mo, float[] bk, int b1, int b2,
                                 float[] acc) {
         FloatVector u0 = FloatVector.fromArray(F, acc, 8 * L);
         FloatVector u1 = FloatVector.fromArray(F, acc, 9 * L);
@@ -364,7 +377,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
         FloatVector o0 = FloatVector.zero(F), o1 = o0, o2 = o0, o3 = o0, p0 = o0, p1 = o0, p2 = o0, p3 = o0;
         FloatVector g0 = o0, g1 = o0, g2 = o0, g3 = o0;
         for (int i = 0; i < kd; i++) {
-            int r = i * TILE;
+            int r = so + i * TILE;
             FloatVector ka = FloatVector.broadcast(F, kk[c + i]), qa = FloatVector.broadcast(F, qs[c + i]);
             FloatVector ba = FloatVector.broadcast(F, bk[b1 + i]), bb = FloatVector.broadcast(F, bk[b2 + i]);
             FloatVector r0 = u0.fma(ka, FloatVector.fromArray(F, s, r));
@@ -509,24 +522,13 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
         u3.fma(kq, o3).intoArray(o, oo + 3 * L);
     }
 
-    /** {@code rows} rows of 4L floats from {@code a[ao + i*as]} to {@code b[bo + i*bs]} (no per-row arraycopy call). */
-    private static void copy(float[] a, int ao, int as, float[] b, int bo, int bs, int rows) {
-        for (int i = 0; i < rows; i++) {
-            int x = ao + i * as, y = bo + i * bs;
-            FloatVector.fromArray(F, a, x).intoArray(b, y);
-            FloatVector.fromArray(F, a, x + L).intoArray(b, y + L);
-            FloatVector.fromArray(F, a, x + 2 * L).intoArray(b, y + 2 * L);
-            FloatVector.fromArray(F, a, x + 3 * L).intoArray(b, y + 3 * L);
-        }
-    }
-
     /** Columns {@code [j, j + L)}, as {@link #tile4} (a tail: one method, the token's kind tested per row). */
-    private static void tile1(float[] s, int so, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk,
+    private static void tile1(float[] s, int so, int stride, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk, float[] kk,
                               float[] qs, float[] wv, float[] fin, int j, float[] o, int oo, int oStride) {
         FloatVector p0 = FloatVector.zero(F);
         boolean d0 = DeltaStepKernel.decays(decayed, 0);
         for (int i = 0; i < kd; i++) {
-            int r = so + i * vd;
+            int r = so + i * stride;
             FloatVector r0 = FloatVector.fromArray(F, s, r);
             if (d0) {
                 r0 = r0.mul(dec[i]);
@@ -543,7 +545,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
                 int cn = c + kd;
                 boolean dn = DeltaStepKernel.decays(decayed, t + 1);
                 for (int i = 0; i < kd; i++) {
-                    int r = so + i * vd;
+                    int r = so + i * stride;
                     FloatVector r0 = u0.fma(FloatVector.broadcast(F, kk[c + i]), FloatVector.fromArray(F, s, r));
                     o0 = r0.fma(FloatVector.broadcast(F, qs[c + i]), o0);
                     if (dn) r0 = r0.mul(dec[cn + i]);
@@ -552,7 +554,7 @@ final class PanamaDeltaStepKernel implements DeltaStepKernel {
                 }
             } else {
                 for (int i = 0; i < kd; i++) {
-                    int r = so + i * vd;
+                    int r = so + i * stride;
                     FloatVector r0 = u0.fma(FloatVector.broadcast(F, kk[c + i]), FloatVector.fromArray(F, s, r));
                     o0 = r0.fma(FloatVector.broadcast(F, qs[c + i]), o0);
                     (fin == null ? r0 : r0.mul(fin[i])).intoArray(s, r);

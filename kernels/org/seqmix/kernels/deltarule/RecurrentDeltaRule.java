@@ -25,8 +25,6 @@ final class RecurrentDeltaRule {
         /** The block's outputs, {@code [n, V]}: written here and copied out, as o's rows for consecutive tokens are
          *  HV*V floats apart (16 KiB at 32 heads of 128) and would all land on the same few L1 sets as the tile. */
         final float[] out;
-        /** A contiguous copy of one column tile of the state (see {@link DeltaStepKernel#block}). */
-        final float[] tile;
         /** Per token: whether it decays the state directly (see {@link #prepare}). */
         final boolean[] decayed;
         /** The log decay G accumulated since the last direct decay ([0] for a scalar gate, [K] per channel), in
@@ -45,7 +43,6 @@ final class RecurrentDeltaRule {
             qs = new float[n * kd];
             wv = new float[n * vd];
             out = new float[n * vd];
-            tile = new float[kd * DeltaStepKernel.TILE_FLOATS_PER_ROW];
             decayed = new boolean[n];
             logDecay = new double[kd];
             negLogDecay = new float[kd];
@@ -183,13 +180,7 @@ final class RecurrentDeltaRule {
         return b;
     }
 
-    /**
-     * Whole sequences, parallel over (sequence, group of HEAD_GROUP value heads). A group prepares a time block for
-     * all of its heads token by token, then runs the kernel head by head: the heads' q/k/v rows of one token are
-     * adjacent, so the prepare reads runs of HEAD_GROUP rows instead of single rows H·K floats apart (each in a new
-     * page, waited on one at a time). The group's states and blocks (~1 MB) fit the L2 of the AVX-512 Xeon this was
- * tuned on, not Zen 3's 512 KiB; there, groups of 2 heads (448 KiB) or 32-token blocks were no faster (session 8).
-     */
+    /** Whole sequences into new tensors: o, and the final states (returned when asked for); see the method below. */
     static DeltaRuleOutput run(Problem p, boolean outputFinalState, DeltaStepKernel ker) {
         Tensor o = Tensor.zeros(p.b, p.t, p.hv, p.vd);
         Tensor fin = Tensor.zeros(p.n, p.hv, p.kd, p.vd);
@@ -198,9 +189,14 @@ final class RecurrentDeltaRule {
     }
 
     /**
-     * {@link #run} into the caller's arrays: the states {@code [N, HV, K, V]} at {@code fa[fo ..]} (each item first
+     * Whole sequences into the caller's arrays: the states {@code [N, HV, K, V]} at {@code fa[fo ..]} (each item first
      * copies its heads' rows of {@code init} there, when given; else they hold the initial states and are updated in
      * place) and o {@code [B, T, HV, V]} at {@code oa[oo ..]}, every row of which is written.
+     * <p>Parallel over (sequence, group of HEAD_GROUP value heads). A group prepares a time block for all of its heads
+     * token by token, then runs the kernel head by head: the heads' q/k/v rows of one token are adjacent, so the
+     * prepare reads runs of HEAD_GROUP rows instead of single rows H·K floats apart (each in a new page, waited on one
+     * at a time). The group's states and blocks (~1 MB) fit a 1 MiB L2 (Zen 4, Xeon), not Zen 3's 512 KiB; there,
+     * groups of 2 heads (448 KiB) or 32-token blocks were no faster (session 8).
      */
     static void run(Problem p, Tensor init, float[] fa, int fo, float[] oa, int oo, DeltaStepKernel ker) {
         int kd = p.kd, vd = p.vd, hv = p.hv, group = p.hv / p.h;
@@ -211,14 +207,17 @@ final class RecurrentDeltaRule {
         // smaller groups when there are few heads, so every thread gets one (a head computes the same in any group)
         int gs = Math.max(1, Math.min(HEAD_GROUP, p.n * hv / Parallel.threads()));
         int groups = (hv + gs - 1) / gs;
+        int pw = ker.panel();
         Parallel.forRange(p.n * groups, item -> {
             int seq = item / groups, h0 = (item % groups) * gs, h1 = Math.min(hv, h0 + gs);
-            if (init != null) {
-                int so = (seq * hv + h0) * kd * vd;
-                System.arraycopy(init.data(), init.offset() + so, fa, fo + so, (h1 - h0) * kd * vd);
-            }
-            int bi = p.batchOf(seq), start = p.seqStart(seq), len = p.seqLen(seq);
+            int so = fo + (seq * hv + h0) * kd * vd, bi = p.batchOf(seq), start = p.seqStart(seq), len = p.seqLen(seq);
+            if (init != null) System.arraycopy(init.data(), init.offset() + (seq * hv + h0) * kd * vd, fa, so, (h1 - h0) * kd * vd);
             if (len == 0) return;
+            // a whole sequence runs on the group's states in the panel layout (see DeltaStepKernel), converted once
+            boolean panels = len >= DeltaStepKernel.MIN_PANEL_TOKENS;
+            float[] st = panels ? panelScratch((h1 - h0) * kd * vd) : fa;
+            int sto = panels ? 0 : so;
+            if (panels) for (int hd = 0; hd < h1 - h0; hd++) DeltaStepKernel.toPanels(fa, so + hd * kd * vd, kd, vd, pw, st, hd * kd * vd);
             Block[] blks = scratch(tb, kd, vd);
             for (int b0 = 0; b0 < len; b0 += tb) {
                 int n = Math.min(tb, len - b0);
@@ -236,14 +235,24 @@ final class RecurrentDeltaRule {
                 for (int head = h0; head < h1; head++) {
                     Block blk = blks[head - h0];
                     float[] last = finish(ops, blk, n, kd, p.g != null, p.channelGate);
-                    ker.block(fa, fo + (seq * hv + head) * kd * vd, kd, vd, n, blk.dec, blk.decayed, blk.bk, blk.kk, blk.qs, blk.wv, last,
-                            blk.out, 0, vd, blk.tile);
+                    ker.block(st, sto + (head - h0) * kd * vd, kd, vd, n, blk.dec, blk.decayed, blk.bk, blk.kk, blk.qs, blk.wv, last,
+                            blk.out, 0, vd, panels);
                     for (int t = 0; t < n; t++) {
                         int th = p.token(bi, start + b0 + t) * hv + head;
                         System.arraycopy(blk.out, t * vd, oa, oo + th * vd, vd);
                     }
                 }
             }
+            if (panels) for (int hd = 0; hd < h1 - h0; hd++) DeltaStepKernel.fromPanels(st, hd * kd * vd, kd, vd, pw, fa, so + hd * kd * vd);
         });
+    }
+
+    /** Per thread: a group's states in the panel layout, grown on demand (every slot read is written first). */
+    private static final ThreadLocal<float[][]> PANELS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private static float[] panelScratch(int floats) {
+        float[][] h = PANELS.get();
+        if (h[0].length < floats) h[0] = new float[floats];
+        return h[0];
     }
 }

@@ -135,26 +135,27 @@ class RecurrentDeltaRuleTest {
     private static final int[][] BLOCKS = {{1, 5, 1}, {12, 13, 3}, {7, 37, 64}, {128, 130, 2}, {16, 128, 65}, {3, 80, 1}, {33, 130, 1},
         {128, 128, 1}, {9, 64, 8}, {128, 128, 64}, {6, 64, 10}, {128, 80, 12}, {5, 130, 2}, {16, 96, 30}, {4, 64, 7}};
 
-    /** One block on a copy of the state: [state, o]. */
+    /** One block on a copy of the state (at offset 5 of a larger array), panel layout or not: [state, o]. */
     private static float[][] runBlock(DeltaStepKernel k, float[] s0, int kd, int vd, int n, float[] dec, boolean[] decayed, float[] bk,
-                                      float[] kk, float[] qs, float[] wv, float[] fin, boolean tile) {
-        float[] s = s0.clone(), o = new float[3 + n * (vd + 2)];
-        k.block(s, 0, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, o, 3, vd + 2,
-                tile ? new float[Math.max(vd, kd * DeltaStepKernel.TILE_FLOATS_PER_ROW)] : null);
-        return new float[][] {s, o};
+                                      float[] kk, float[] qs, float[] wv, float[] fin, boolean panels) {
+        float[] s = new float[s0.length + 9], o = new float[3 + n * (vd + 2)];
+        System.arraycopy(s0, 0, s, 5, s0.length);
+        k.block(s, 5, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, o, 3, vd + 2, panels);
+        return new float[][] {java.util.Arrays.copyOfRange(s, 5, 5 + s0.length), o};
     }
 
     /**
      * Panama against its plain twin, bit for bit, one token per pass and in token pairs (both modes on any machine),
-     * with and without the tile copy; and the pair algebra against one token per pass (same math, other rounding).
+     * in the panel layout and the [K, V] layout (and, one token per pass, the two layouts against each other); and
+     * the pair algebra against one token per pass (same math, other rounding).
      */
     @Test
     void panamaBlockIsBitIdenticalToPlainTwin() {
         assumeTrue(VectorizationProvider.vectorModulePresent(), "no jdk.incubator.vector");
         assertTrue(DeltaStepKernel.best() instanceof PanamaDeltaStepKernel, "Panama kernel loaded: " + DeltaStepKernel.best());
         for (boolean pairs : new boolean[] {false, true}) {
-            DeltaStepKernel best = new PanamaDeltaStepKernel(pairs), plain = new OpsDeltaStepKernel(best.pairTile());
-            assertTrue(pairs == (best.pairTile() > 0));
+            DeltaStepKernel best = new PanamaDeltaStepKernel(pairs), plain = new OpsDeltaStepKernel(best.panel(), best.pairs());
+            assertTrue(pairs == best.pairs());
             Random r = new Random(7);
             for (int[] sh : BLOCKS) {
                 int kd = sh[0], vd = sh[1], n = sh[2];
@@ -170,11 +171,23 @@ class RecurrentDeltaRuleTest {
                     fin = kd % 3 == 0 ? null : fill(r, kd);
                 }
                 String what = (pairs ? "pairs " : "") + kd + "x" + vd + " n " + n;
-                for (boolean tile : new boolean[] {true, false}) {
-                    float[][] a = runBlock(best, s0, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, tile);
-                    float[][] b = runBlock(plain, s0, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, tile);
-                    assertArrayEquals(b[0], a[0], "state " + what + (tile ? "" : " in place"));
-                    assertArrayEquals(b[1], a[1], "o " + what + (tile ? "" : " in place"));
+                for (boolean panels : new boolean[] {true, false}) {
+                    float[][] a = runBlock(best, s0, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, panels);
+                    float[][] b = runBlock(plain, s0, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, panels);
+                    assertArrayEquals(b[0], a[0], "state " + what + (panels ? " in panels" : ""));
+                    assertArrayEquals(b[1], a[1], "o " + what + (panels ? " in panels" : ""));
+                }
+                if (!pairs && !(n == 1 && fin == null && DeltaStepKernel.decays(decayed, 0))) {
+                    // one token per pass does the same operations per column in either layout
+                    float[] p0 = new float[kd * vd], back = new float[kd * vd];
+                    DeltaStepKernel.toPanels(s0, 0, kd, vd, best.panel(), p0, 0);
+                    for (DeltaStepKernel k : new DeltaStepKernel[] {best, plain}) {
+                        float[][] a = runBlock(k, p0, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, true);
+                        float[][] b = runBlock(k, s0, kd, vd, n, dec, decayed, bk, kk, qs, wv, fin, false);
+                        DeltaStepKernel.fromPanels(a[0], 0, kd, vd, best.panel(), back, 0);
+                        assertArrayEquals(b[0], back, "state " + what + ": panels vs [K, V], " + k);
+                        assertArrayEquals(b[1], a[1], "o " + what + ": panels vs [K, V], " + k);
+                    }
                 }
                 if (pairs) {
                     // a stable delta rule (unit k, b = beta k with beta in (0, 1)), so both orders stay finite
@@ -189,7 +202,7 @@ class RecurrentDeltaRuleTest {
                         }
                     }
                     float[][] a = runBlock(plain, s0, kd, vd, n, dec, decayed, ub, uk, qs, wv, fin, true);
-                    float[][] b = runBlock(new OpsDeltaStepKernel(0), s0, kd, vd, n, dec, decayed, ub, uk, qs, wv, fin, true);
+                    float[][] b = runBlock(new OpsDeltaStepKernel(plain.panel(), false), s0, kd, vd, n, dec, decayed, ub, uk, qs, wv, fin, true);
                     for (int x = 0; x < 2; x++) {
                         double err = 0, norm = 0;
                         for (int i = 0; i < a[x].length; i++) {
