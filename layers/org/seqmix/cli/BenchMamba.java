@@ -42,12 +42,23 @@ final class BenchMamba {
         }
         Tensor x = in.normal(b, t, h, p), dt = in.rawTimeStep(b, t, h), bb = in.normal(b, t, g, n), cc = in.normal(b, t, g, n);
         // forward: the form Mamba2Ssd.forward picks for this shape
-        if (o.form.equals("recurrent") || o.form.equals("forward") && !Mamba2Ssd.prefersChunk(t, p, n, c)) {
-            return new BenchCase(() -> Mamba2Ssd.recurrent(x, dt, a, bb, cc, null, null, null, true, null, true, null),
-                    5.0 * h * p * n * b * t, "recurrent", f);
+        boolean recurrent = o.form.equals("recurrent") || o.form.equals("forward") && !Mamba2Ssd.prefersChunk(t, p, n, c);
+        double flops = recurrent ? 5.0 * h * p * n * b * t : b * Mamba2Ssd.chunkFlops(t, h, p, g, n, c);
+        if (o.inplace) {
+            // the in-place entry: y and the state are the caller's; the state carries over from call to call (the
+            // decays keep it bounded)
+            Tensor state = in.normal(0.1f, b, h, p, n), y = Tensor.zeros(b, t, h, p);
+            return recurrent
+                    ? new BenchCase(() -> Mamba2Ssd.recurrentInPlace(x, dt, a, bb, cc, null, null, null, true, state, y, null), flops,
+                            "recurrent_inplace", f)
+                    : new BenchCase(() -> Mamba2Ssd.chunkScanCombinedInPlace(x, dt, a, bb, cc, c, null, null, null, true, state, y, null),
+                            flops, "chunk_inplace", f);
         }
-        return new BenchCase(() -> Mamba2Ssd.chunkScanCombined(x, dt, a, bb, cc, c, null, null, null, true, null, true, null),
-                b * Mamba2Ssd.chunkFlops(t, h, p, g, n, c), "chunk", f);
+        if (recurrent) {
+            return new BenchCase(() -> Mamba2Ssd.recurrent(x, dt, a, bb, cc, null, null, null, true, null, true, null), flops, "recurrent", f);
+        }
+        return new BenchCase(() -> Mamba2Ssd.chunkScanCombined(x, dt, a, bb, cc, c, null, null, null, true, null, true, null), flops,
+                "chunk", f);
     }
 
     private static BenchCase selectiveScan(BenchOptions o) {

@@ -48,8 +48,11 @@ final class BenchOps {
         }
         if (o.density != null && !o.op.equals("block_sparse_attention")) throw BenchException.option("density", "not a parameter of " + o.op);
         if (o.kv != null && !o.op.equals("attention")) throw BenchException.option("kv", "not a parameter of " + o.op);
-        if (o.inplace && (!BenchDelta.OPS.contains(o.op) || !(o.form.equals("recurrent") || o.form.equals("forward")))) {
-            throw BenchException.option("inplace", "only the delta-rule ops' recurrent / forward form has an in-place entry, got " + o.op + " --form " + o.form);
+        boolean inplaceForm = BenchDelta.OPS.contains(o.op) ? o.form.equals("recurrent") || o.form.equals("forward")
+                : o.op.equals("mamba2") && !o.form.equals("step");
+        if (o.inplace && !inplaceForm) {
+            throw BenchException.option("inplace", "only the delta-rule ops' recurrent / forward form and mamba2's forward / recurrent / chunk"
+                    + " form have an in-place entry, got " + o.op + " --form " + o.form);
         }
         for (String given : o.givenSizes()) {
             if (!out.containsKey(given)) throw BenchException.option(given, "not a parameter of " + o.op + " (takes " + options(out) + ")");

@@ -24,7 +24,8 @@ final class BenchOptions {
     final int reps;
     final boolean json;
     final boolean help;
-    /** The op's in-place entry: caller-owned output and state, updated in place (delta-rule recurrent / forward). */
+    /** The op's in-place entry: caller-owned output and state, updated in place (delta-rule recurrent / forward,
+     *  mamba2 forward / recurrent / chunk). */
     final boolean inplace;
     /** Only when given: block density (block_sparse_attention), KV-cache entry type (attention). */
     final Double density;

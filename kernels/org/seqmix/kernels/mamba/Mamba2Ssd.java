@@ -6,6 +6,7 @@ import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.ChunkMatmul;
 import org.seqmix.kernels.CacheLines;
+import org.seqmix.kernels.ValueRange;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 
@@ -21,7 +22,8 @@ import org.seqmix.kernels.VectorizationProvider;
  * {@link ChunkMatmul#mul} on states kept transposed ({@link Item}); (batch or sequence) x group x block-of-heads
  * items run in parallel, each walking its chunks in order and sharing the chunk's {@code C Bᵀ} across its heads. The
  * blocking is fixed, so results do not depend on the thread count. {@link #recurrent} is the fused token-by-token
- * form and {@link #forward} picks the faster of the two for the shape.
+ * form and {@link #forward} picks the faster of the two for the shape. Each has an in-place twin
+ * ({@link #forwardInPlace} ...) on the caller's state and y, for serving and chunked prefill.
  */
 public final class Mamba2Ssd {
     public static final int DEFAULT_CHUNK_SIZE = 64;
@@ -39,13 +41,18 @@ public final class Mamba2Ssd {
      */
     public static Result forward(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, int chunkSize, Tensor D, Tensor z,
                                  Tensor dtBias, boolean dtSoftplus, Tensor initialState, boolean outputFinalState, int[] cuSeqlens) {
+        return usesChunk(x, B, chunkSize, cuSeqlens)
+                ? chunkScanCombined(x, dt, A, B, C, chunkSize, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens)
+                : recurrent(x, dt, A, B, C, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens);
+    }
+
+    /** {@link #prefersChunk} for these arguments (after checking what it reads). */
+    private static boolean usesChunk(Tensor x, Tensor B, int chunkSize, int[] cuSeqlens) {
         Shapes.positive("chunk_size", chunkSize);
         Shapes.checkRank("x", x, 4, "B, T, H, P");
         Shapes.checkRank("B", B, 4, "B, T, G, N");
         int seqs = cuSeqlens == null ? 1 : Math.max(1, cuSeqlens.length - 1);
-        return prefersChunk(x.dim(1) / seqs, x.dim(3), B.dim(3), chunkSize)
-                ? chunkScanCombined(x, dt, A, B, C, chunkSize, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens)
-                : recurrent(x, dt, A, B, C, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens);
+        return prefersChunk(x.dim(1) / seqs, x.dim(3), B.dim(3), chunkSize);
     }
 
     /**
@@ -88,9 +95,13 @@ public final class Mamba2Ssd {
                                            Tensor dtBias, boolean dtSoftplus, Tensor initialState, boolean outputFinalState,
                                            int[] cuSeqlens) {
         Shapes.positive("chunk_size", chunkSize);
-        Call c = Call.of(x, dt, A, B, C, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens);
+        Call c = Call.of(x, dt, A, B, C, D, z, dtBias, initialState, cuSeqlens);
+        return allocating(c, outputFinalState, out -> runChunk(out, chunkSize, dtSoftplus));
+    }
+
+    /** The chunk form of call {@code c} into its y and final-state arrays. */
+    private static void runChunk(Call c, int chunkSize, boolean dtSoftplus) {
         int h = c.h, p = c.p, n = c.n, g = c.g, t = c.t;
-        float[] ya = c.y.data();
         float[] dtAll = stepSizes(c, dtSoftplus);
         int headsPerGroup = h / g;
         // an item is (sequence, group, block of heads of that group): the block shares one C Bᵀ per chunk.
@@ -106,20 +117,19 @@ public final class Mamba2Ssd {
                 float[] st = sc.states;
                 // Sᵀ [N, P] of each head from its [P, N] state
                 if (c.init != null) {
-                    for (int k = 0; k < h1 - h0; k++) transpose(c.init, (s * h + h0 + k) * p * n, p, n, st, k * p * n);
+                    for (int k = 0; k < h1 - h0; k++) transpose(c.init, c.io + (s * h + h0 + k) * p * n, p, n, st, k * p * n);
                 } else {
                     java.util.Arrays.fill(st, 0, (h1 - h0) * p * n, 0f);
                 }
-                new Item(sc, c.xa, dtAll, c.ba, c.ca, ya, t, h, p, g, n, chunkSize, c.aa).run(bi, gg, h0, h1, t0, t1, st);
-                skipAndGate(c.xa, c.za, ya, c.da, c.dPerChannel, bi, h0, h1, t0, t1, t, h, p);
-                if (c.fin != null) {
-                    for (int k = 0; k < h1 - h0; k++) transpose(st, k * p * n, n, p, c.fin.data(), (s * h + h0 + k) * p * n);
+                new Item(sc, c.xa, dtAll, c.ba, c.ca, c.ya, c.yo, t, h, p, g, n, chunkSize, c.aa).run(bi, gg, h0, h1, t0, t1, st);
+                skipAndGate(c.xa, c.za, c.ya, c.yo, c.da, c.dPerChannel, bi, h0, h1, t0, t1, t, h, p);
+                if (c.fa != null) {
+                    for (int k = 0; k < h1 - h0; k++) transpose(st, k * p * n, n, p, c.fa, c.fo + (s * h + h0 + k) * p * n);
                 }
             } finally {
                 sc.busy = false;
             }
         });
-        return new Result(c.y, c.fin);
     }
 
     /**
@@ -131,10 +141,14 @@ public final class Mamba2Ssd {
      */
     public static Result recurrent(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z, Tensor dtBias,
                                    boolean dtSoftplus, Tensor initialState, boolean outputFinalState, int[] cuSeqlens) {
-        Call c = Call.of(x, dt, A, B, C, D, z, dtBias, dtSoftplus, initialState, outputFinalState, cuSeqlens);
+        Call c = Call.of(x, dt, A, B, C, D, z, dtBias, initialState, cuSeqlens);
+        return allocating(c, outputFinalState, out -> runRecurrent(out, dtSoftplus));
+    }
+
+    /** The recurrent form of call {@code c} into its y and final-state arrays. */
+    private static void runRecurrent(Call c, boolean dtSoftplus) {
         int h = c.h, p = c.p, n = c.n, t = c.t, g = c.g;
         int headsPerGroup = h / g;
-        float[] ya = c.y.data();
         SsdScanTokens kernel = SsdScanTokens.get();
         float[][] steps = timeSteps(c, dtSoftplus);
         // the columns (p) are independent: (sequence, head, block of columns) items keep a state block that fits L1
@@ -144,18 +158,76 @@ public final class Mamba2Ssd {
             int s = item / (h * blocks), hh = (item / blocks) % h, gg = hh / headsPerGroup;
             int q0 = (item % blocks) * pb, w = Math.min(pb, p - q0);
             int bi = c.batch(s), t0 = c.start(s), t1 = c.end(s);
-            float[] st = new float[n * w];
-            // Sᵀ block [N, w] from the [P, N] layout
-            if (c.init != null) transpose(c.init, (s * h + hh) * p * n + q0 * n, w, n, st, 0);
-            new RecurrentItem(kernel, c, steps[0], steps[1], st, n, w, gg, hh).run(bi, q0, t0, t1);
-            if (c.fin != null) transpose(st, 0, n, w, c.fin.data(), (s * h + hh) * p * n + q0 * n);
+            RecurrentItem it = new RecurrentItem(kernel, c, steps[0], steps[1], n, w, gg, hh);
+            // Sᵀ block [N, w] from the [P, N] layout (the scratch holds a previous item's state: overwrite it all)
+            if (c.init != null) transpose(c.init, c.io + (s * h + hh) * p * n + q0 * n, w, n, it.st, 0);
+            else java.util.Arrays.fill(it.st, 0, n * w, 0f);
+            it.run(bi, q0, t0, t1);
+            if (c.fa != null) transpose(it.st, 0, n, w, c.fa, c.fo + (s * h + hh) * p * n + q0 * n);
         });
         // D skip and z gate per (sequence, head), after every column block is done
         Parallel.forRange(c.seqs * h, item -> {
             int s = item / h, hh = item % h;
-            skipAndGate(c.xa, c.za, ya, c.da, c.dPerChannel, c.batch(s), hh, hh + 1, c.start(s), c.end(s), t, h, p);
+            skipAndGate(c.xa, c.za, c.ya, c.yo, c.da, c.dPerChannel, c.batch(s), hh, hh + 1, c.start(s), c.end(s), t, h, p);
         });
-        return new Result(c.y, c.fin);
+    }
+
+    /** Runs {@code form} on {@code c} into a new y and (when asked for) a new final state. */
+    private static Result allocating(Call c, boolean outputFinalState, java.util.function.Consumer<Call> form) {
+        Tensor y = Tensor.zeros(c.b, c.t, c.h, c.p), fin = outputFinalState ? Tensor.zeros(c.seqs, c.h, c.p, c.n) : null;
+        form.accept(c.into(c.init, c.io, y.data(), 0, fin == null ? null : fin.data(), 0));
+        return new Result(y, fin);
+    }
+
+    /*
+     * In place, for serving and chunked prefill (as the delta rule's in-place entries): the caller's state
+     * {@code [B, H, P, N]} ({@code [N_seq, H, P, N]} with cu_seqlens) is read as the initial state and left holding
+     * the final one, and every element of the caller's y {@code [B, T, H, P]} is written. Same forms, same code, so
+     * bit-identical to the allocating entries. No y, state or copy of the state is allocated (nor x, B, C, z copied
+     * when contiguous from offset 0); dt' (and the recurrent form's decays), {@code B·T·H} floats each, still are.
+     * state and y must be contiguous (any offset), state finite, and neither may share storage with the other or
+     * with x, dt, B, C or z. A rejected call (IllegalArgumentException) modifies nothing.
+     */
+
+    /** {@link #forward} in place on {@code state}, writing {@code y} (see above): the same choice of form. */
+    public static void forwardInPlace(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, int chunkSize, Tensor D, Tensor z,
+                                      Tensor dtBias, boolean dtSoftplus, Tensor state, Tensor y, int[] cuSeqlens) {
+        if (usesChunk(x, B, chunkSize, cuSeqlens)) {
+            chunkScanCombinedInPlace(x, dt, A, B, C, chunkSize, D, z, dtBias, dtSoftplus, state, y, cuSeqlens);
+        } else {
+            recurrentInPlace(x, dt, A, B, C, D, z, dtBias, dtSoftplus, state, y, cuSeqlens);
+        }
+    }
+
+    /** {@link #chunkScanCombined} in place on {@code state}, writing {@code y}. */
+    public static void chunkScanCombinedInPlace(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, int chunkSize, Tensor D, Tensor z,
+                                                Tensor dtBias, boolean dtSoftplus, Tensor state, Tensor y, int[] cuSeqlens) {
+        Shapes.positive("chunk_size", chunkSize);
+        runChunk(inPlace(Call.of(x, dt, A, B, C, D, z, dtBias, null, cuSeqlens), state, y, x, dt, B, C, z), chunkSize, dtSoftplus);
+    }
+
+    /** {@link #recurrent} in place on {@code state}, writing {@code y}. */
+    public static void recurrentInPlace(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z, Tensor dtBias,
+                                        boolean dtSoftplus, Tensor state, Tensor y, int[] cuSeqlens) {
+        runRecurrent(inPlace(Call.of(x, dt, A, B, C, D, z, dtBias, null, cuSeqlens), state, y, x, dt, B, C, z), dtSoftplus);
+    }
+
+    /** Validates the caller's state and y (before anything is written) and returns {@code c} reading and writing them. */
+    private static Call inPlace(Call c, Tensor state, Tensor y, Tensor... inputs) {
+        Shapes.checkNamed("state", state, c.cu == null ? "B, H, P, N" : "N_seq, H, P, N", c.seqs, c.h, c.p, c.n);
+        Shapes.checkNamed("y", y, "B, T, H, P", c.b, c.t, c.h, c.p);
+        Shapes.require(state.isContiguous(), "state: expected a contiguous tensor, got strides " + java.util.Arrays.toString(state.strides()));
+        Shapes.require(y.isContiguous(), "y: expected a contiguous tensor, got strides " + java.util.Arrays.toString(y.strides()));
+        Shapes.require(state.data() != y.data(), "y: must not share storage with state");
+        String[] names = {"x", "dt", "B", "C", "z"};
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i] == null) continue;
+            Shapes.require(inputs[i].data() != state.data(), "state: must not share storage with " + names[i]);
+            Shapes.require(inputs[i].data() != y.data(), "y: must not share storage with " + names[i]);
+        }
+        // the vectorised pass first; the exact loop names the element
+        if (!ValueRange.within(state.data(), state.offset(), state.numel(), -Float.MAX_VALUE, Float.MAX_VALUE)) Shapes.allFinite("state", state);
+        return c.into(state.data(), state.offset(), y.data(), y.offset(), state.data(), state.offset());
     }
 
     /**
@@ -174,17 +246,19 @@ public final class Mamba2Ssd {
         final int n, w, gg, hh;
         float scale = 1f;
 
-        RecurrentItem(SsdScanTokens kernel, Call c, float[] dtp, float[] decay, float[] st, int n, int w, int gg, int hh) {
-            this.kernel = kernel; this.c = c; this.dtp = dtp; this.decay = decay; this.st = st; this.n = n; this.w = w; this.gg = gg;
+        RecurrentItem(SsdScanTokens kernel, Call c, float[] dtp, float[] decay, int n, int w, int gg, int hh) {
+            this.kernel = kernel; this.c = c; this.dtp = dtp; this.decay = decay; this.n = n; this.w = w; this.gg = gg;
             this.hh = hh;
             float[][] sc = SCRATCH.get();
             if (sc[0].length < 2 * BLOCK * w) sc[0] = new float[2 * BLOCK * w];
+            if (sc[1].length < n * w) sc[1] = new float[n * w];
             u = sc[0];   // u rows, then the kernel's scratch
+            st = sc[1];  // Sᵀ [N, w] (its first n·w floats)
         }
 
-        /** Per thread: u, reused by the next item (an item runs start to end on one thread, every slot it reads is
-         *  written first, so the previous contents never matter). */
-        private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+        /** Per thread: u and the state block, reused by the next item (an item runs start to end on one thread, every
+         *  slot it reads is written first, so the previous contents never matter). */
+        private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
 
         void run(int bi, int q0, int t0, int t1) {
             for (int tt = t0; tt < t1; ) {
@@ -217,7 +291,7 @@ public final class Mamba2Ssd {
         /** s *= D · extra (the state back in true scale, times a decay not yet applied), D = 1. */
         private void fold(float extra) {
             float f = scale * extra;
-            if (f != 1f) VectorizationProvider.ops().scale(f, st, 0, st.length);
+            if (f != 1f) VectorizationProvider.ops().scale(f, st, 0, n * w);
             scale = 1f;
         }
 
@@ -238,7 +312,7 @@ public final class Mamba2Ssd {
                 for (int col = 0, xr = xo + j * ldx, ur = j * w; col < w; col++) u[ur + col] = c.xa[xr + col] * f;
             }
             scale = d;
-            kernel.tokens(st, n, w, nb, c.ba, c.ca, bo, ldb, u, ys, c.y.data(), xo, ldx);
+            kernel.tokens(st, n, w, nb, c.ba, c.ca, bo, ldb, u, ys, c.ya, c.yo + xo, ldx);
         }
     }
 
@@ -278,11 +352,17 @@ public final class Mamba2Ssd {
         }
     }
 
-    /** One validated call: sizes, flat inputs, the output and final-state tensors. */
+    /**
+     * One validated call: sizes, flat inputs, the initial states {@code [seqs, H, P, N]} at {@code init[io ..]} (or
+     * null: zeros), y {@code [B, T, H, P]} at {@code ya[yo ..]} and the final states at {@code fa[fo ..]} (or null).
+     * Items read their own heads' initial states before writing their final ones, so init and fa may be one array.
+     */
     private record Call(int b, int t, int h, int p, int g, int n, int seqs, int[] cu, float[] xa, float[] dta, float[] ba, float[] ca,
-                        float[] za, float[] aa, float[] bias, float[] da, boolean dPerChannel, float[] init, Tensor y, Tensor fin) {
-        static Call of(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z, Tensor dtBias, boolean dtSoftplus,
-                       Tensor initialState, boolean outputFinalState, int[] cuSeqlens) {
+                        float[] za, float[] aa, float[] bias, float[] da, boolean dPerChannel, float[] init, int io, float[] ya, int yo,
+                        float[] fa, int fo) {
+        /** Validates the inputs; no y and final state yet ({@link #into}). */
+        static Call of(Tensor x, Tensor dt, Tensor A, Tensor B, Tensor C, Tensor D, Tensor z, Tensor dtBias, Tensor initialState,
+                       int[] cuSeqlens) {
             Shapes.checkRank("x", x, 4, "B, T, H, P");
             int b = x.dim(0), t = x.dim(1), h = x.dim(2), p = x.dim(3);
             Shapes.positive("B (batch)", b);
@@ -306,11 +386,16 @@ public final class Mamba2Ssd {
             }
             if (initialState != null) Shapes.checkNamed("initial_state", initialState, "N, H, P, N_state", seqs, h, p, n);
             Shapes.allFinite("dt", dt);
+            Tensor init = initialState == null ? null : initialState.contiguous();   // read, never written: no copy
             return new Call(b, t, h, p, g, n, seqs, cuSeqlens == null ? null : cuSeqlens.clone(), Checks.flat(x), Checks.flat(dt),
                     Checks.flat(B), Checks.flat(C), z == null ? null : Checks.flat(z), A.contiguous().toArray(),
                     dtBias == null ? null : dtBias.contiguous().toArray(), D == null ? null : D.contiguous().toArray(),
-                    D != null && D.rank() == 2, initialState == null ? null : initialState.contiguous().toArray(),
-                    Tensor.zeros(b, t, h, p), outputFinalState ? Tensor.zeros(seqs, h, p, n) : null);
+                    D != null && D.rank() == 2, init == null ? null : init.data(), init == null ? 0 : init.offset(), null, 0, null, 0);
+        }
+
+        /** This call reading its initial states from {@code init[io ..]}, writing y and the final states there. */
+        Call into(float[] init, int io, float[] ya, int yo, float[] fa, int fo) {
+            return new Call(b, t, h, p, g, n, seqs, cu, xa, dta, ba, ca, za, aa, bias, da, dPerChannel, init, io, ya, yo, fa, fo);
         }
 
         int batch(int s) { return cu == null ? s : 0; }
@@ -340,8 +425,8 @@ public final class Mamba2Ssd {
      * y += D x, then y *= silu(z), for heads [h0, h1) of tokens [t0, t1): per token one pass over the heads' P-wide
      * rows, which are adjacent (a call per head and token was ~30% of a chunk-form call at H = 16, P = 64).
      */
-    private static void skipAndGate(float[] xa, float[] za, float[] ya, float[] da, boolean dPerChannel, int bi, int h0, int h1,
-                                    int t0, int t1, int t, int h, int p) {
+    private static void skipAndGate(float[] xa, float[] za, float[] ya, int yo, float[] da, boolean dPerChannel, int bi, int h0,
+                                    int h1, int t0, int t1, int t, int h, int p) {
         if (da == null && za == null) return;
         VectorOps ops = VectorizationProvider.ops();
         int w = (h1 - h0) * p;
@@ -357,10 +442,10 @@ public final class Mamba2Ssd {
         }
         for (int tt = t0; tt < t1; tt++) {
             int o = ((bi * t + tt) * h + h0) * p;
-            if (dv != null) ops.fma(dv, 0, xa, o, ya, o, w);
+            if (dv != null) ops.fma(dv, 0, xa, o, ya, yo + o, w);
             if (za != null) {
                 ops.silu(za, o, gate, 0, w);
-                ops.mul(ya, o, gate, 0, ya, o, w);
+                ops.mul(ya, yo + o, gate, 0, ya, yo + o, w);
             }
         }
     }
@@ -436,12 +521,12 @@ public final class Mamba2Ssd {
     private static final class Item {
         final ChunkMatmul mm = ChunkMatmul.get();
         final float[] xa, dtAll, ba, ca, ya, aa;
-        final int t, h, p, g, n, cs;
+        final int yOff, t, h, p, g, n, cs;
         final float[] dtp, cum, ex, bt, cb, m, xw;
 
-        Item(Scratch sc, float[] xa, float[] dtAll, float[] ba, float[] ca, float[] ya, int t, int h, int p, int g, int n, int cs,
-             float[] aa) {
-            this.xa = xa; this.dtAll = dtAll; this.ba = ba; this.ca = ca; this.ya = ya;
+        Item(Scratch sc, float[] xa, float[] dtAll, float[] ba, float[] ca, float[] ya, int yOff, int t, int h, int p, int g, int n,
+             int cs, float[] aa) {
+            this.xa = xa; this.dtAll = dtAll; this.ba = ba; this.ca = ca; this.ya = ya; this.yOff = yOff;
             this.t = t; this.h = h; this.p = p; this.g = g; this.n = n; this.cs = cs;
             this.aa = aa;
             dtp = sc.dtp;
@@ -459,7 +544,7 @@ public final class Mamba2Ssd {
             int ldx = h * p, ldb = g * n;
             for (int c0 = t0; c0 < t1; c0 += cs) {
                 int lc = Math.min(cs, t1 - c0);
-                int bo = ((bi * t + c0) * g + gg) * n, yo = ((bi * t + c0) * h + h0) * p;
+                int bo = ((bi * t + c0) * g + gg) * n, x0 = ((bi * t + c0) * h + h0) * p;
                 // Bᵀ [N, lc] of the chunk
                 for (int j = 0; j < lc; j++) {
                     for (int k = 0, src = bo + j * ldb; k < n; k++) bt[k * lc + j] = ba[src + k];
@@ -470,7 +555,7 @@ public final class Mamba2Ssd {
                     mm.mul(i1 - i0, i1, n, 1f, ca, bo + i0 * ldb, ldb, 1, bt, 0, lc, cb, i0 * lc, lc, false);
                 }
                 for (int hh = h0; hh < h1; hh++) {
-                    int so = (hh - h0) * p * n, xo = yo + (hh - h0) * p;
+                    int so = (hh - h0) * p * n, xo = x0 + (hh - h0) * p, yr = yOff + xo;   // x's rows, y's rows
                     float a = aa[hh], run = 0f;
                     for (int i = 0; i < lc; i++) {
                         float d = dtAll[(bi * t + c0 + i) * h + hh];
@@ -479,9 +564,9 @@ public final class Mamba2Ssd {
                         cum[i] = run;
                     }
                     // Y_off = C S0ᵀ, rows scaled by exp(cum): the decay since the chunk start
-                    mm.mul(lc, p, n, 1f, ca, bo, ldb, 1, st, so, p, ya, xo, ldx, false);
+                    mm.mul(lc, p, n, 1f, ca, bo, ldb, 1, st, so, p, ya, yr, ldx, false);
                     ops.exp(cum, 0, ex, 0, lc);
-                    for (int i = 0; i < lc; i++) ops.scale(ex[i], ya, xo + i * ldx, p);
+                    for (int i = 0; i < lc; i++) ops.scale(ex[i], ya, yr + i * ldx, p);
                     // per row block: M = C Bᵀ ∘ L ∘ dt' on columns below i1 (exponents <= 0; -inf above the diagonal,
                     // one exp per block), then Y += M X with X read in place
                     for (int i0 = 0; i0 < lc; i0 += ROW_BLOCK) {
@@ -498,7 +583,7 @@ public final class Mamba2Ssd {
                             for (int j = 0; j <= i; j++) m[r + j] *= cb[cr + j] * dtp[j];
                             for (int j = i + 1; j < i1; j++) m[r + j] = 0f;   // no 0 · inf from C Bᵀ above the diagonal
                         }
-                        mm.mul(i1 - i0, p, i1, 1f, m, 0, i1, 1, xa, xo, ldx, ya, xo + i0 * ldx, ldx, true);
+                        mm.mul(i1 - i0, p, i1, 1f, m, 0, i1, 1, xa, xo, ldx, ya, yr + i0 * ldx, ldx, true);
                     }
                     // state update: Sᵀ = exp(cum_last) Sᵀ + Bᵀ (X ∘ exp(cum_last - cum) dt')
                     float last = cum[lc - 1];

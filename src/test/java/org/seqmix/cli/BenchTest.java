@@ -56,8 +56,9 @@ class BenchTest {
         "gemm --M 65536 --N 65536 --K 4             | --M: shape [65536, 65536] has more than",
         "gated_delta_rule --HV 12 --H 8             | --HV: expected a multiple of --H = 8, got 12",
         "kda --P 4                                  | --P: not a parameter of kda",
-        "mamba2 --inplace                           | --inplace: only the delta-rule ops' recurrent / forward form",
-        "gated_delta_rule --inplace --form chunk    | --inplace: only the delta-rule ops' recurrent / forward form",
+        "selective_scan --inplace                   | --inplace: only the delta-rule ops' recurrent / forward form and mamba2's",
+        "mamba2 --inplace --form step               | --inplace: only the delta-rule ops' recurrent / forward form and mamba2's",
+        "gated_delta_rule --inplace --form chunk    | --inplace: only the delta-rule ops' recurrent / forward form and mamba2's",
     })
     void rejectedCommandLinesExit2WithOneLineNamingTheOption(String line, String expected) {
         Run r = bench(line);
@@ -158,6 +159,13 @@ class BenchTest {
             Map<String, Object> m = Json.parseObject(r.out().strip());
             // (bytes_per_op is no test here: before C2 compiles them, vector operations allocate)
             assertEquals("recurrent_inplace", m.get("kernel"), op);
+        }
+        // mamba2: each form's in-place entry (forward at this length runs the recurrent form, Mamba2Ssd.prefersChunk)
+        String[][] mamba = {{"forward", "recurrent_inplace"}, {"recurrent", "recurrent_inplace"}, {"chunk", "chunk_inplace"}};
+        for (String[] form : mamba) {
+            Run r = bench("mamba2 --T 100 --H 4 --P 16 --N 32 --form " + form[0] + " --inplace --json --threads 2 --warmup 3 --reps 3");
+            assertEquals(0, r.code(), r.err());
+            assertEquals(form[1], Json.parseObject(r.out().strip()).get("kernel"), form[0]);
         }
     }
 
