@@ -41,11 +41,14 @@ ROWS = [
      "ggml", ("GATED_DELTA_NET", dict(GDN, n_seq_tokens=64, kda=1)), "per-channel gate"),
     ("mamba2_48_decode", "Mamba-2 decode, 48 heads, P=64, N=128", "mamba2 --form step --H 48 --P 64 --N 128 --G 1 --reps 10000",
      "ggml", ("SSM_SCAN", dict(d_state=128, head_dim=64, n_head=48, n_group=1, n_seq_tokens=1)), "scan only: no D, no z"),
-    ("mamba2_48_T512", "Mamba-2 prefill, 48 heads, P=64, N=128, T=512", "mamba2 --T 512 --H 48 --P 64 --N 128 --G 1",
+    ("mamba2_48_T512", "Mamba-2 prefill, 48 heads, P=64, N=128, T=512", "mamba2 --T 512 --H 48 --P 64 --N 128 --G 1 --inplace",
+     "ggml", ("SSM_SCAN", dict(d_state=128, head_dim=64, n_head=48, n_group=1, n_seq_tokens=512)), "scan only: no D, no z"),
+    ("mamba2_48_T512_alloc", "Mamba-2 prefill, 48 heads, P=64, N=128, T=512, allocating entry (new y and state per call)",
+     "mamba2 --T 512 --H 48 --P 64 --N 128 --G 1",
      "ggml", ("SSM_SCAN", dict(d_state=128, head_dim=64, n_head=48, n_group=1, n_seq_tokens=512)), "scan only: no D, no z"),
     ("mamba2_128_decode", "Mamba-2 decode, 128 heads, P=80, N=128 (Nemotron-9B)", "mamba2 --form step --H 128 --P 80 --N 128 --G 1 --reps 5000",
      "ggml", ("SSM_SCAN", dict(d_state=128, head_dim=80, n_head=128, n_group=1, n_seq_tokens=1)), "scan only: no D, no z"),
-    ("mamba2_128_T512", "Mamba-2 prefill, 128 heads, P=80, N=128, T=512 (Nemotron-9B)", "mamba2 --T 512 --H 128 --P 80 --N 128 --G 1",
+    ("mamba2_128_T512", "Mamba-2 prefill, 128 heads, P=80, N=128, T=512 (Nemotron-9B)", "mamba2 --T 512 --H 128 --P 80 --N 128 --G 1 --inplace",
      "ggml", ("SSM_SCAN", dict(d_state=128, head_dim=80, n_head=128, n_group=1, n_seq_tokens=512)), "scan only: no D, no z"),
 ] + [
     # the cache holds ctx-1 tokens, the decoded token makes ctx keys, as ggml's kv=ctx with one query

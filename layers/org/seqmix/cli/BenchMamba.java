@@ -9,8 +9,9 @@ import org.seqmix.kernels.mamba.SelectiveStateUpdate;
 
 /**
  * mamba2 (the SSD scan, no D skip and no z gate: ggml's SSM_SCAN semantics) and selective_scan (Mamba-1, with D
- * and z as in the layer). Time steps go through softplus with no bias. {@code forward} of mamba2 is the chunk form
- * ({@code mamba_chunk_scan_combined}); its recurrent form feeds {@code selective_state_update} token by token.
+ * and z as in the layer). Time steps go through softplus with no bias. {@code forward} of mamba2 is the form
+ * {@link Mamba2Ssd#prefersChunk} picks (the recurrent form at the default shape), {@code chunk} is
+ * {@code mamba_chunk_scan_combined}, {@code recurrent} the {@code selective_state_update} recurrence token by token.
  * Flops: mamba2 chunk {@link Mamba2Ssd#chunkFlops} (the products as they run, blocks above the diagonal skipped:
  * per token about {@code H(4PN + 2Q'P) + G·ceil(H/G/8)·2Q'N} with {@code Q' = 40} at Q = 64), recurrent / step {@code 5HPN};
  * selective_scan {@code 6DN} (exps not counted).
