@@ -2,7 +2,7 @@ package org.seqmix.kernels.deltarule;
 
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
-import org.seqmix.kernels.ValueRange;
+import org.seqmix.kernels.InPlaceArgs;
 
 /**
  * The delta-rule family, token-major as flash-linear-attention: q, k {@code [B, T, H, K]}, v {@code [B, T, HV, V]}
@@ -140,17 +140,7 @@ public final class DeltaRule {
     private static void runInPlace(Problem p, Tensor state, Tensor o, Tensor... inputs) {
         Shapes.checkNamed("state", state, p.cu == null ? "B, HV, K, V" : "N, HV, K, V", p.n, p.hv, p.kd, p.vd);
         Shapes.checkNamed("o", o, "B, T, HV, V", p.b, p.t, p.hv, p.vd);
-        Shapes.require(state.isContiguous(), "state: expected a contiguous tensor, got strides " + java.util.Arrays.toString(state.strides()));
-        Shapes.require(o.isContiguous(), "o: expected a contiguous tensor, got strides " + java.util.Arrays.toString(o.strides()));
-        Shapes.require(state.data() != o.data(), "o: must not share storage with state");
-        String[] names = {"q", "k", "v", "g", "beta or b", "w"};
-        for (int i = 0; i < inputs.length; i++) {
-            if (inputs[i] == null) continue;
-            Shapes.require(inputs[i].data() != state.data(), "state: must not share storage with " + names[i]);
-            Shapes.require(inputs[i].data() != o.data(), "o: must not share storage with " + names[i]);
-        }
-        // the vectorised pass first; the exact loop names the element
-        if (!ValueRange.within(state.data(), state.offset(), state.numel(), -Float.MAX_VALUE, Float.MAX_VALUE)) Shapes.allFinite("state", state);
+        InPlaceArgs.check(state, "o", o, new String[] {"q", "k", "v", "g", "beta or b", "w"}, inputs);
         RecurrentDeltaRule.run(p, null, state.data(), state.offset(), o.data(), o.offset(), DeltaStepKernel.best());
     }
 

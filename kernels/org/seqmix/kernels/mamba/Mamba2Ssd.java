@@ -6,7 +6,7 @@ import org.seqmix.core.Tensor;
 import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.ChunkMatmul;
 import org.seqmix.kernels.CacheLines;
-import org.seqmix.kernels.ValueRange;
+import org.seqmix.kernels.InPlaceArgs;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 
@@ -216,17 +216,7 @@ public final class Mamba2Ssd {
     private static Call inPlace(Call c, Tensor state, Tensor y, Tensor... inputs) {
         Shapes.checkNamed("state", state, c.cu == null ? "B, H, P, N" : "N_seq, H, P, N", c.seqs, c.h, c.p, c.n);
         Shapes.checkNamed("y", y, "B, T, H, P", c.b, c.t, c.h, c.p);
-        Shapes.require(state.isContiguous(), "state: expected a contiguous tensor, got strides " + java.util.Arrays.toString(state.strides()));
-        Shapes.require(y.isContiguous(), "y: expected a contiguous tensor, got strides " + java.util.Arrays.toString(y.strides()));
-        Shapes.require(state.data() != y.data(), "y: must not share storage with state");
-        String[] names = {"x", "dt", "B", "C", "z"};
-        for (int i = 0; i < inputs.length; i++) {
-            if (inputs[i] == null) continue;
-            Shapes.require(inputs[i].data() != state.data(), "state: must not share storage with " + names[i]);
-            Shapes.require(inputs[i].data() != y.data(), "y: must not share storage with " + names[i]);
-        }
-        // the vectorised pass first; the exact loop names the element
-        if (!ValueRange.within(state.data(), state.offset(), state.numel(), -Float.MAX_VALUE, Float.MAX_VALUE)) Shapes.allFinite("state", state);
+        InPlaceArgs.check(state, "y", y, new String[] {"x", "dt", "B", "C", "z"}, inputs);
         return c.into(state.data(), state.offset(), y.data(), y.offset(), state.data(), state.offset());
     }
 

@@ -1,0 +1,30 @@
+package org.seqmix.kernels;
+
+import java.util.Arrays;
+import org.seqmix.core.Shapes;
+import org.seqmix.core.Tensor;
+
+/**
+ * The checks every in-place entry makes on the caller's state and output after their shapes: both contiguous, no
+ * storage shared between them or with an input (the kernels read inputs while they write), the state finite. A
+ * failure throws IllegalArgumentException naming the argument, before anything is written.
+ */
+public final class InPlaceArgs {
+    private InPlaceArgs() {}
+
+    /** {@code inputs[i]} is named {@code names[i]}; null inputs are skipped. */
+    public static void check(Tensor state, String outName, Tensor out, String[] names, Tensor... inputs) {
+        Shapes.require(state.isContiguous(), "state: expected a contiguous tensor, got strides " + Arrays.toString(state.strides()));
+        Shapes.require(out.isContiguous(), outName + ": expected a contiguous tensor, got strides " + Arrays.toString(out.strides()));
+        Shapes.require(state.data() != out.data(), outName + ": must not share storage with state");
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i] == null) continue;
+            Shapes.require(inputs[i].data() != state.data(), "state: must not share storage with " + names[i]);
+            Shapes.require(inputs[i].data() != out.data(), outName + ": must not share storage with " + names[i]);
+        }
+        // the vectorised pass first; the exact loop names the element
+        if (!ValueRange.within(state.data(), state.offset(), state.numel(), -Float.MAX_VALUE, Float.MAX_VALUE)) {
+            Shapes.allFinite("state", state);
+        }
+    }
+}
