@@ -69,6 +69,27 @@ class InPlaceDeltaRuleTest {
     }
 
     @Test
+    void stateAndOutputMayBeViewsAtAnOffset() {
+        int b = 2, t = 70, h = 2, hv = 4, kd = 16, vd = 80;
+        DeltaRuleInputs in = new DeltaRuleInputs(21, b, t, h, hv, kd, vd, b, -0.5f);
+        DeltaRuleOutput ref = allocating(in, 0, null, true);
+        int ns = b * hv * kd * vd, no = b * t * hv * vd;
+        float[] sa = new float[ns + 12], oa = new float[no + 10];
+        java.util.Arrays.fill(sa, 3f);
+        java.util.Arrays.fill(oa, 5f);
+        System.arraycopy(in.h0.data(), 0, sa, 7, ns);
+        Tensor state = Tensor.wrap(sa, 7, new int[] {b, hv, kd, vd}, new int[] {hv * kd * vd, kd * vd, vd, 1});
+        Tensor o = Tensor.wrap(oa, 4, new int[] {b, t, hv, vd}, new int[] {t * hv * vd, hv * vd, vd, 1});
+        inPlace(slice(in, 0, t), 0, state, o, null, true);
+        assertArrayEquals(ref.finalState().data(), java.util.Arrays.copyOfRange(sa, 7, 7 + ns), "state");
+        assertArrayEquals(ref.o().data(), java.util.Arrays.copyOfRange(oa, 4, 4 + no), "o");
+        for (int i = 0; i < 7; i++) assertTrue(sa[i] == 3f, "state's neighbours untouched");
+        for (int i = 7 + ns; i < sa.length; i++) assertTrue(sa[i] == 3f, "state's neighbours untouched");
+        for (int i = 0; i < 4; i++) assertTrue(oa[i] == 5f, "o's neighbours untouched");
+        for (int i = 4 + no; i < oa.length; i++) assertTrue(oa[i] == 5f, "o's neighbours untouched");
+    }
+
+    @Test
     void prefillInTwoCallsMatchesOneCall() {
         int t = 150, cut = 77;
         DeltaRuleInputs in = new DeltaRuleInputs(9, 1, t, 2, 4, 32, 64, 1, -0.6f);
