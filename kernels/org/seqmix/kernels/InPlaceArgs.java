@@ -14,17 +14,25 @@ public final class InPlaceArgs {
 
     /** {@code inputs[i]} is named {@code names[i]}; null inputs are skipped. */
     public static void check(Tensor state, String outName, Tensor out, String[] names, Tensor... inputs) {
-        Shapes.require(state.isContiguous(), "state: expected a contiguous tensor, got strides " + Arrays.toString(state.strides()));
+        check("state", state, outName, out, names, inputs);
+    }
+
+    /**
+     * As above for a state named {@code stateName}. A call that updates a second state (normalized linear attention's
+     * key sum) checks it with this, the first state passed among the inputs.
+     */
+    public static void check(String stateName, Tensor state, String outName, Tensor out, String[] names, Tensor... inputs) {
+        Shapes.require(state.isContiguous(), stateName + ": expected a contiguous tensor, got strides " + Arrays.toString(state.strides()));
         Shapes.require(out.isContiguous(), outName + ": expected a contiguous tensor, got strides " + Arrays.toString(out.strides()));
-        Shapes.require(state.data() != out.data(), outName + ": must not share storage with state");
+        Shapes.require(state.data() != out.data(), outName + ": must not share storage with " + stateName);
         for (int i = 0; i < inputs.length; i++) {
             if (inputs[i] == null) continue;
-            Shapes.require(inputs[i].data() != state.data(), "state: must not share storage with " + names[i]);
+            Shapes.require(inputs[i].data() != state.data(), stateName + ": must not share storage with " + names[i]);
             Shapes.require(inputs[i].data() != out.data(), outName + ": must not share storage with " + names[i]);
         }
         // the vectorised pass first; the exact loop names the element
         if (!ValueRange.within(state.data(), state.offset(), state.numel(), -Float.MAX_VALUE, Float.MAX_VALUE)) {
-            Shapes.allFinite("state", state);
+            Shapes.allFinite(stateName, state);
         }
     }
 }

@@ -29,9 +29,9 @@ public final class Bench {
                       holding --T tokens)
               --threads N (default: seqmix.threads or the CPU count)  --warmup N (default: until timings settle, 2-20 s, at most 5000 calls)
               --reps N (10, step 100)  --json
-              --inplace   (delta-rule recurrent / forward, mamba2 forward / recurrent / chunk: the in-place entry,
-                           state and output owned by the caller, the state updated from call to call, nothing of
-                           the problem's size allocated per call)
+              --inplace   (delta-rule recurrent / forward, mamba2 forward / recurrent / chunk, linear ops recurrent:
+                           the in-place entry, state and output owned by the caller, the state updated from call to
+                           call, nothing of the problem's size allocated per call)
             shape options and defaults per op:
               delta_rule gated_delta_rule kda gdn2   --B 1 --T 1024 --H 8 (q/k heads) --HV H (value heads)
                                --K 128 --V 128 --chunk 64   (q, k l2-normalised in the kernel)

@@ -9,9 +9,12 @@ import org.seqmix.kernels.linear.LinearAttn;
  * linear_attn, simple_gla, lightning_attn, gla. {@code forward} is the chunk form (what the layers run for a
  * prefill). Flops per token and head: chunk {@code 4KV + 2C(K+V)} (GLA {@code 4KV + 2(C/2+8)K + 2CV + CK}: its Q Kᵀ covers
  * only the 16-wide sub-blocks up to the diagonal), recurrent and step
- * {@code 4KV} for linear_attn, {@code 5KV} with a decay (the state is scaled once per token).
+ * {@code 4KV} for linear_attn, {@code 5KV} with a decay (the state is scaled once per token). {@code --inplace}
+ * (recurrent form) times the {@code fusedRecurrent*InPlace} entry.
  */
 final class BenchLinear {
+    static final Set<String> OPS = Set.of("linear_attn", "simple_gla", "lightning_attn", "gla");
+
     /** Lightning attention's decay for the last of 24 layers: at most ~0.3 per token, as deep layers see. */
     private static final int LAYER_IDX = 23, NUM_LAYERS = 24;
 
@@ -47,6 +50,18 @@ final class BenchLinear {
         // forward: the form the public entry (LinearAttn.linearAttn/simpleGla/...) picks for this shape
         boolean recurrent = o.form.equals("recurrent")
                 || o.form.equals("forward") && LinearAttn.form(gla, t, k, v, c) == LinearAttn.Form.RECURRENT;
+        if (o.inplace) {
+            // the in-place entry (BenchOps allows it for the recurrent form only): o and the state are the caller's,
+            // the state carried from call to call (bounded by the decays; linear_attn's grows like a random walk)
+            Tensor state = in.normal(0.1f, b, h, k, v), out = Tensor.zeros(b, t, h, v);
+            Runnable call = switch (op) {
+                case "linear_attn" -> () -> LinearAttn.fusedRecurrentLinearAttnInPlace(q, kk, vv, scale, state, out, false, null, null);
+                case "simple_gla" -> () -> LinearAttn.fusedRecurrentSimpleGlaInPlace(q, kk, vv, g, scale, state, out, null);
+                case "lightning_attn" -> () -> LinearAttn.fusedRecurrentLightningAttnInPlace(q, kk, vv, LAYER_IDX, NUM_LAYERS, scale, state, out, null);
+                default -> () -> LinearAttn.fusedRecurrentGlaInPlace(q, kk, vv, g, scale, state, out, null);
+            };
+            return new BenchCase(call, (gated ? 5.0 : 4.0) * k * v * tokens, "recurrent_inplace", f);
+        }
         if (recurrent) {
             Runnable call = switch (op) {
                 case "linear_attn" -> () -> LinearAttn.fusedRecurrentLinearAttn(q, kk, vv, scale, null, true, false, null, null);

@@ -48,11 +48,12 @@ final class BenchOps {
         }
         if (o.density != null && !o.op.equals("block_sparse_attention")) throw BenchException.option("density", "not a parameter of " + o.op);
         if (o.kv != null && !o.op.equals("attention")) throw BenchException.option("kv", "not a parameter of " + o.op);
+        // the linear ops' forward may pick the chunk form, which has no in-place entry
         boolean inplaceForm = BenchDelta.OPS.contains(o.op) ? o.form.equals("recurrent") || o.form.equals("forward")
-                : o.op.equals("mamba2") && !o.form.equals("step");
+                : o.op.equals("mamba2") ? !o.form.equals("step") : BenchLinear.OPS.contains(o.op) && o.form.equals("recurrent");
         if (o.inplace && !inplaceForm) {
-            throw BenchException.option("inplace", "only the delta-rule ops' recurrent / forward form and mamba2's forward / recurrent / chunk"
-                    + " form have an in-place entry, got " + o.op + " --form " + o.form);
+            throw BenchException.option("inplace", "only the delta-rule ops' recurrent / forward form, mamba2's forward / recurrent / chunk"
+                    + " form and the linear ops' recurrent form have an in-place entry, got " + o.op + " --form " + o.form);
         }
         for (String given : o.givenSizes()) {
             if (!out.containsKey(given)) throw BenchException.option(given, "not a parameter of " + o.op + " (takes " + options(out) + ")");

@@ -1,7 +1,9 @@
 package org.seqmix.kernels.linear;
 
+import java.util.Arrays;
 import org.seqmix.core.Shapes;
 import org.seqmix.core.Tensor;
+import org.seqmix.kernels.InPlaceArgs;
 import org.seqmix.kernels.VectorizationProvider;
 
 /**
@@ -11,8 +13,9 @@ import org.seqmix.kernels.VectorizationProvider;
  * sequences of a packed batch ({@code cu_seqlens [N+1]}, B = 1).
  *
  * <p>Three forms per op: {@code chunk*} (prefill, chunkwise, parallel over sequence x head), {@code fusedRecurrent*}
- * (token by token, the reference) and {@code step*} (one token, state updated in place, allocation-free, the
- * decode path). Every call validates all arguments before touching any output or state.
+ * (token by token, the reference; {@code fusedRecurrent*InPlace} on the caller's state and o) and {@code step*} (one
+ * token, state updated in place, allocation-free, the decode path). Every call validates all arguments before
+ * touching any output or state.
  */
 public final class LinearAttn {
     public static final int DEFAULT_CHUNK_SIZE = 64;
@@ -152,18 +155,19 @@ public final class LinearAttn {
     public static GlaOutput chunkLightningAttn(Tensor q, Tensor k, Tensor v, int layerIdx, int numLayers, float scale, Tensor initialState,
                                                boolean outputFinalState, int[] cuSeqlens, int chunkSize) {
         Shapes.positive("chunk_size", chunkSize);
-        Shapes.checkRank("q", q, 4, "B, T, H, K");
-        float[] gamma = lightningDecay(q.dim(2), layerIdx, numLayers);
-        return ChunkGla.run(GlaProblem.of(GlaProblem.Gate.CONSTANT, q, k, v, null, gamma, scale, initialState, null, cuSeqlens, false),
-                chunkSize, outputFinalState);
+        return ChunkGla.run(lightning(q, k, v, layerIdx, numLayers, scale, initialState, cuSeqlens), chunkSize, outputFinalState);
     }
 
     public static GlaOutput fusedRecurrentLightningAttn(Tensor q, Tensor k, Tensor v, int layerIdx, int numLayers, float scale,
                                                         Tensor initialState, boolean outputFinalState, int[] cuSeqlens) {
+        return trim(RecurrentGla.run(lightning(q, k, v, layerIdx, numLayers, scale, initialState, cuSeqlens)), outputFinalState);
+    }
+
+    private static GlaProblem lightning(Tensor q, Tensor k, Tensor v, int layerIdx, int numLayers, float scale, Tensor initialState,
+                                        int[] cuSeqlens) {
         Shapes.checkRank("q", q, 4, "B, T, H, K");
         float[] gamma = lightningDecay(q.dim(2), layerIdx, numLayers);
-        return trim(RecurrentGla.run(GlaProblem.of(GlaProblem.Gate.CONSTANT, q, k, v, null, gamma, scale, initialState, null, cuSeqlens,
-                false)), outputFinalState);
+        return GlaProblem.of(GlaProblem.Gate.CONSTANT, q, k, v, null, gamma, scale, initialState, null, cuSeqlens, false);
     }
 
     // ---- gla ----
@@ -184,6 +188,60 @@ public final class LinearAttn {
 
     private static GlaOutput trim(GlaOutput r, boolean outputFinalState) {
         return outputFinalState ? r : new GlaOutput(r.o(), null, r.keySum());
+    }
+
+    /*
+     * In place, for serving and chunked prefill (as the delta rule's and Mamba-2's in-place entries): the fused
+     * recurrent form on the caller's state [B, H, K, V] ([N, H, K, V] with cu_seqlens), read as the initial state and
+     * left holding the final one, and every element of o [B, T, H, V] written; linear_attn with normalize does the
+     * same with the key sum [N, H, K]. The same code as the allocating fusedRecurrent* entries, so bit-identical to
+     * them. Nothing of the problem's size is allocated (q, k, v, g are read where they are when contiguous). state,
+     * o and the key sum must be contiguous (any offset), the states finite, and none may share storage with another
+     * or with an input. A rejected call (IllegalArgumentException) modifies nothing.
+     */
+
+    /** {@link #fusedRecurrentLinearAttn} in place; keySum [N,H,K] is required with normalize (read and updated), null without. */
+    public static void fusedRecurrentLinearAttnInPlace(Tensor q, Tensor k, Tensor v, float scale, Tensor state, Tensor o,
+                                                       boolean normalize, Tensor keySum, int[] cuSeqlens) {
+        GlaProblem p = GlaProblem.of(GlaProblem.Gate.NONE, q, k, v, null, null, scale, null, null, cuSeqlens, normalize);
+        recurrentInPlace(p, state, o, keySum, q, k, v, null);
+    }
+
+    /** {@link #fusedRecurrentSimpleGla} in place on {@code state}, writing {@code o}. */
+    public static void fusedRecurrentSimpleGlaInPlace(Tensor q, Tensor k, Tensor v, Tensor g, float scale, Tensor state, Tensor o,
+                                                      int[] cuSeqlens) {
+        GlaProblem p = GlaProblem.of(GlaProblem.Gate.HEAD, q, k, v, g, null, scale, null, null, cuSeqlens, false);
+        recurrentInPlace(p, state, o, null, q, k, v, g);
+    }
+
+    /** {@link #fusedRecurrentLightningAttn} in place on {@code state}, writing {@code o}. */
+    public static void fusedRecurrentLightningAttnInPlace(Tensor q, Tensor k, Tensor v, int layerIdx, int numLayers, float scale,
+                                                          Tensor state, Tensor o, int[] cuSeqlens) {
+        recurrentInPlace(lightning(q, k, v, layerIdx, numLayers, scale, null, cuSeqlens), state, o, null, q, k, v, null);
+    }
+
+    /** {@link #fusedRecurrentGla} in place on {@code state}, writing {@code o}. */
+    public static void fusedRecurrentGlaInPlace(Tensor q, Tensor k, Tensor v, Tensor g, float scale, Tensor state, Tensor o,
+                                                int[] cuSeqlens) {
+        GlaProblem p = GlaProblem.of(GlaProblem.Gate.KEY, q, k, v, g, null, scale, null, null, cuSeqlens, false);
+        recurrentInPlace(p, state, o, null, q, k, v, g);
+    }
+
+    private static final String[] INPUTS = {"q", "k", "v", "g"}, INPUTS_AND_STATE = {"q", "k", "v", "g", "state"};
+
+    /** Checks state, o and the key sum (normalize only) before anything is written, then runs on them. */
+    private static void recurrentInPlace(GlaProblem p, Tensor state, Tensor o, Tensor keySum, Tensor q, Tensor k, Tensor v, Tensor g) {
+        Shapes.checkNamed("state", state, p.cu == null ? "B, H, K, V" : "N, H, K, V", p.N, p.H, p.K, p.V);
+        Shapes.checkNamed("o", o, "B, T, H, V", p.B, p.T, p.H, p.V);
+        if (p.normalize) {
+            Shapes.checkNamed("key_sum", keySum, p.cu == null ? "B, H, K" : "N, H, K", p.N, p.H, p.K);
+        } else if (keySum != null) {
+            throw new IllegalArgumentException("key_sum: expected null without normalize, got shape " + Arrays.toString(keySum.shape()));
+        }
+        InPlaceArgs.check(state, "o", o, INPUTS, q, k, v, g);
+        if (keySum != null) InPlaceArgs.check("key_sum", keySum, "o", o, INPUTS_AND_STATE, q, k, v, g, state);
+        RecurrentGla.run(p, state, keySum, o.data(), o.offset(), state.data(), state.offset(),
+                keySum == null ? null : keySum.data(), keySum == null ? 0 : keySum.offset());
     }
 
     // ---- step: one token per sequence, state [B,H,K,V] updated in place, no allocation ----

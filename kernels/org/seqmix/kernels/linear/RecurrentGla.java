@@ -1,5 +1,6 @@
 package org.seqmix.kernels.linear;
 
+import java.util.Arrays;
 import org.seqmix.core.Parallel;
 import org.seqmix.core.Tensor;
 
@@ -13,17 +14,33 @@ import org.seqmix.core.Tensor;
 final class RecurrentGla {
     private RecurrentGla() {}
 
-    /** Per-thread scratch of the step path (the exponentiated per-key decays); allocates only when K grows. */
-    private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+    /**
+     * Per-thread scratch, grown on demand: [0] the exponentiated per-key decays (step and whole sequence), [1] an
+     * item's state block, [2] its key sum. Every slot an item reads it writes first, so results do not depend on
+     * which thread ran it.
+     */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
 
     /** State bytes per item that stay in L1 (32 KiB): the columns of V are split into blocks of this size. */
     static final int L1_STATE_FLOATS = 8192;
 
+    /** Whole sequences into new tensors: o, the final states and (normalize) the final key sums. */
     static GlaOutput run(GlaProblem p) {
+        Tensor o = Tensor.zeros(p.B, p.T, p.H, p.V), fin = Tensor.zeros(p.N, p.H, p.K, p.V);
+        Tensor zs = p.normalize ? Tensor.zeros(p.N, p.H, p.K) : null;
+        run(p, p.initialState, p.initialKeySum, o.data(), 0, fin.data(), 0, zs == null ? null : zs.data(), 0);
+        return new GlaOutput(o, fin, zs);
+    }
+
+    /**
+     * Whole sequences into the caller's arrays: o {@code [B,T,H,V]} at {@code oa[oo ..]} (every element written), the
+     * final states {@code [N,H,K,V]} at {@code fa[fo ..]} and (normalize) key sums {@code [N,H,K]} at {@code za[zo ..]},
+     * from {@code init} and {@code initZ} (zeros when null). An item reads its own (sequence, head, column block) of
+     * init, and with normalize (V in one block) its head's key sum, before writing them back: init may be the tensor
+     * over fa, initZ the one over za.
+     */
+    static void run(GlaProblem p, Tensor init, Tensor initZ, float[] oa, int oo, float[] fa, int fo, float[] za, int zo) {
         final int H = p.H, K = p.K, V = p.V;
-        Tensor o = Tensor.zeros(p.B, p.T, H, V);
-        Tensor fin = Tensor.zeros(p.N, H, K, V);
-        Tensor zs = p.normalize ? Tensor.zeros(p.N, H, K) : null;
         FusedRecurrent kernel = FusedRecurrent.get();
         // columns of V are independent in the recurrence: (sequence, head, block of columns) items keep a state
         // block of <= 32 KiB, resident in L1 across the tokens. Normalized attention divides whole rows of o by
@@ -31,14 +48,16 @@ final class RecurrentGla {
         int vb = p.normalize ? V : columnBlock(K, V), blocks = (V + vb - 1) / vb;
         Parallel.forRange(p.N * H * blocks, item -> {
             int n = item / (H * blocks), h = (item / blocks) % H, j0 = (item % blocks) * vb, w = Math.min(vb, V - j0);
-            float[] S = new float[K * w], z = p.normalize ? new float[K] : null, work = new float[K];
-            if (p.initialState != null) {
-                float[] init = p.initialState.data();
-                int io = p.initialState.offset() + (n * H + h) * K * V + j0;
-                for (int i = 0; i < K; i++) System.arraycopy(init, io + i * V, S, i * w, w);
+            float[] S = scratch(1, K * w), z = p.normalize ? scratch(2, K) : null, work = scratch(0, K);
+            if (init != null) {
+                int io = init.offset() + (n * H + h) * K * V + j0;
+                for (int i = 0; i < K; i++) System.arraycopy(init.data(), io + i * V, S, i * w, w);
+            } else {
+                Arrays.fill(S, 0, K * w, 0f);
             }
-            if (z != null && p.initialKeySum != null) {
-                System.arraycopy(p.initialKeySum.data(), p.initialKeySum.offset() + (n * H + h) * K, z, 0, K);
+            if (z != null) {
+                if (initZ != null) System.arraycopy(initZ.data(), initZ.offset() + (n * H + h) * K, z, 0, K);
+                else Arrays.fill(z, 0, K, 0f);
             }
             int bi = p.batch(n), end = p.seqEnd(n);
             boolean key = p.gate == GlaProblem.Gate.KEY;
@@ -50,13 +69,12 @@ final class RecurrentGla {
                 if (t + PREFETCH < end) touched += touch(p, p.row(bi, t + PREFETCH, h), j0, w, key);
                 updateHead(kernel, work, K, w, p.q, p.qo + r * K, p.k, p.ko + r * K, p.v, p.vo + r * V + j0,
                         key ? 0f : p.scalarGate(bi, t, h), key ? p.g : null, p.go + r * K, p.scale, S, 0, z, 0,
-                        o.data(), r * V + j0);
+                        oa, oo + r * V + j0);
             }
-            for (int i = 0; i < K; i++) System.arraycopy(S, i * w, fin.data(), ((n * H + h) * K + i) * V + j0, w);
+            for (int i = 0; i < K; i++) System.arraycopy(S, i * w, fa, fo + ((n * H + h) * K + i) * V + j0, w);
             work[0] = touched;   // keeps the touching loads alive
-            if (zs != null) System.arraycopy(z, 0, zs.data(), (n * H + h) * K, K);
+            if (z != null) System.arraycopy(z, 0, za, zo + (n * H + h) * K, K);
         });
-        return new GlaOutput(o, fin, zs);
     }
 
     /** Tokens ahead whose input rows are touched. */
@@ -79,11 +97,15 @@ final class RecurrentGla {
         return Math.min(V, w);
     }
 
-    /** Scratch of at least K floats for the calling thread. */
+    /** Scratch of at least K floats for the calling thread (the step's decays). */
     static float[] work(int K) {
-        float[][] w = WORK.get();
-        if (w[0].length < K) w[0] = new float[K];
-        return w[0];
+        return scratch(0, K);
+    }
+
+    private static float[] scratch(int slot, int floats) {
+        float[][] s = SCRATCH.get();
+        if (s[slot].length < floats) s[slot] = new float[floats];
+        return s[slot];
     }
 
     /**

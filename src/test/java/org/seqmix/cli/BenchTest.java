@@ -56,9 +56,12 @@ class BenchTest {
         "gemm --M 65536 --N 65536 --K 4             | --M: shape [65536, 65536] has more than",
         "gated_delta_rule --HV 12 --H 8             | --HV: expected a multiple of --H = 8, got 12",
         "kda --P 4                                  | --P: not a parameter of kda",
-        "selective_scan --inplace                   | --inplace: only the delta-rule ops' recurrent / forward form and mamba2's",
-        "mamba2 --inplace --form step               | --inplace: only the delta-rule ops' recurrent / forward form and mamba2's",
-        "gated_delta_rule --inplace --form chunk    | --inplace: only the delta-rule ops' recurrent / forward form and mamba2's",
+        "selective_scan --inplace                   | --inplace: only the delta-rule ops' recurrent / forward form, mamba2's",
+        "mamba2 --inplace --form step               | --inplace: only the delta-rule ops' recurrent / forward form, mamba2's",
+        "gated_delta_rule --inplace --form chunk    | --inplace: only the delta-rule ops' recurrent / forward form, mamba2's",
+        "simple_gla --inplace                       | --inplace: only the delta-rule ops' recurrent / forward form, mamba2's",
+        "gla --inplace --form chunk                 | --inplace: only the delta-rule ops' recurrent / forward form, mamba2's",
+        "linear_attn --inplace --form step          | --inplace: only the delta-rule ops' recurrent / forward form, mamba2's",
     })
     void rejectedCommandLinesExit2WithOneLineNamingTheOption(String line, String expected) {
         Run r = bench(line);
@@ -166,6 +169,12 @@ class BenchTest {
             Run r = bench("mamba2 --T 100 --H 4 --P 16 --N 32 --form " + form[0] + " --inplace --json --threads 2 --warmup 3 --reps 3");
             assertEquals(0, r.code(), r.err());
             assertEquals(form[1], Json.parseObject(r.out().strip()).get("kernel"), form[0]);
+        }
+        // the linear ops: the recurrent form only (their forward may pick the chunk form, rejected above)
+        for (String op : new String[] {"linear_attn", "simple_gla", "lightning_attn", "gla"}) {
+            Run r = bench(op + " --T 100 --H 4 --K 32 --V 48 --form recurrent --inplace --json --threads 2 --warmup 3 --reps 3");
+            assertEquals(0, r.code(), r.err());
+            assertEquals("recurrent_inplace", Json.parseObject(r.out().strip()).get("kernel"), op);
         }
     }
 
