@@ -22,17 +22,22 @@ public final class InPlaceArgs {
      * key sum) checks it with this, the first state passed among the inputs.
      */
     public static void check(String stateName, Tensor state, String outName, Tensor out, String[] names, Tensor... inputs) {
-        Shapes.require(state.isContiguous(), stateName + ": expected a contiguous tensor, got strides " + Arrays.toString(state.strides()));
-        Shapes.require(out.isContiguous(), outName + ": expected a contiguous tensor, got strides " + Arrays.toString(out.strides()));
-        Shapes.require(state.data() != out.data(), outName + ": must not share storage with " + stateName);
+        // messages are built only on failure: a serving loop calls this per request
+        if (!state.isContiguous()) fail(stateName + ": expected a contiguous tensor, got strides " + Arrays.toString(state.strides()));
+        if (!out.isContiguous()) fail(outName + ": expected a contiguous tensor, got strides " + Arrays.toString(out.strides()));
+        if (state.data() == out.data()) fail(outName + ": must not share storage with " + stateName);
         for (int i = 0; i < inputs.length; i++) {
             if (inputs[i] == null) continue;
-            Shapes.require(inputs[i].data() != state.data(), stateName + ": must not share storage with " + names[i]);
-            Shapes.require(inputs[i].data() != out.data(), outName + ": must not share storage with " + names[i]);
+            if (inputs[i].data() == state.data()) fail(stateName + ": must not share storage with " + names[i]);
+            if (inputs[i].data() == out.data()) fail(outName + ": must not share storage with " + names[i]);
         }
         // the vectorised pass first; the exact loop names the element
         if (!ValueRange.within(state.data(), state.offset(), state.numel(), -Float.MAX_VALUE, Float.MAX_VALUE)) {
             Shapes.allFinite(stateName, state);
         }
+    }
+
+    private static void fail(String message) {
+        throw new IllegalArgumentException(message);
     }
 }
