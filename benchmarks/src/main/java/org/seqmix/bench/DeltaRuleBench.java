@@ -23,7 +23,8 @@ import org.seqmix.kernels.deltarule.DeltaRuleStep;
  * The gated delta rule (Gated DeltaNet) at issue 6's shapes, batch 1, H = 8 q/k heads, {@code hv} = 8 or 16 value
  * heads, K = V = 128, chunk 64, q and k l2-normalised in the kernel (as the layer): {@code prefillChunk} (the
  * chunkwise WY form), {@code prefillRecurrent} and {@code prefillForward} (the form {@code DeltaRule.gatedDeltaRule}
- * picks) over {@code tokens} tokens, and {@code decodeStep} on a state that went through {@code context} tokens
+ * picks) over {@code tokens} tokens, {@code prefillInPlace} (the recurrent form's in-place entry on a state and o
+ * owned by the benchmark, the state carried from call to call: should allocate ~0 B/op), and {@code decodeStep} on a state that went through {@code context} tokens
  * (should be flat in the context and allocate 0 B/op). Flash and naive attention at the same width (8 heads of 128)
  * are in AttentionBench. g = log decays in [-0.5, -0.01] per token and head, beta in [0, 1].
  */
@@ -68,10 +69,13 @@ public class DeltaRuleBench {
         public int hv;
 
         Tensor[] in;
+        Tensor state, o;
 
         @Setup(Level.Trial)
         public void setup(Threads t) {
             in = inputs(tokens, hv, 1);
+            state = Tensor.zeros(1, hv, K, V);
+            o = Tensor.zeros(1, tokens, hv, V);
         }
     }
 
@@ -116,6 +120,13 @@ public class DeltaRuleBench {
     }
 
     @Benchmark
+    public Tensor prefillInPlace(Prefill p) {
+        Tensor[] in = p.in;
+        DeltaRule.recurrentGatedDeltaRuleInPlace(in[0], in[1], in[2], in[3], in[4], null, p.state, p.o, null, true);
+        return p.o;
+    }
+
+    @Benchmark
     public Tensor decodeStep(Decode s) {
         s.step.gatedDeltaRule(s.q, s.k, s.v, s.g, s.beta, s.state, s.o);
         return s.o;
@@ -132,7 +143,7 @@ public class DeltaRuleBench {
         double chunk = 6.0 * K * V + 4.0 * c * K + 2.0 * c * (K + V) + 2.0 * c * V + c * c / 3, rec = 7.0 * K * V;
         return switch (method) {
             case "prefillChunk" -> hv * t * chunk;
-            case "prefillRecurrent", "prefillForward" -> hv * t * rec;
+            case "prefillRecurrent", "prefillForward", "prefillInPlace" -> hv * t * rec;
             case "decodeStep" -> hv * rec;
             default -> Double.NaN;
         };

@@ -23,7 +23,9 @@ import org.seqmix.kernels.mamba.SelectiveStateUpdate;
  * The Mamba kernels at issue 7's shapes, batch 1:
  * <ul>
  *   <li>Mamba-2 (d_model 1024: H = 16 heads of P = 64, N = 128, one group, chunk 64): {@code prefillChunk},
- *       {@code prefillRecurrent}, {@code prefillForward} (the form the rule picks) over {@code seqLen} tokens, and
+ *       {@code prefillRecurrent}, {@code prefillForward} (the form the rule picks) over {@code seqLen} tokens,
+ *       {@code prefillInPlace} ({@code forwardInPlace} on a state and y owned by the benchmark, the state carried
+ *       from call to call), and
  *       {@code decodeStep} ({@code selective_state_update}) on a state that went through {@code context} tokens;
  *   <li>Mamba-1 selective scan, D = 2048 channels, N = 16: {@code prefillSelectiveScan} over {@code seqLen} tokens;
  *       its bytes hook counts the inputs and output streamed once (u, delta, z, y: 4 x D floats per token, B and C:
@@ -70,11 +72,13 @@ public class MambaBench {
         public int seqLen;
 
         Tensor[] in;
-        Tensor u, delta, a, b, c, d, z;
+        Tensor u, delta, a, b, c, d, z, state, y;
 
         @Setup(Level.Trial)
         public void setup(Threads t) {
             in = mamba2(seqLen, 1);
+            state = Tensor.zeros(1, H, P, N);
+            y = Tensor.zeros(1, seqLen, H, P);
             Rng r = new Rng(3);
             u = r.normal(1f, 1, seqLen, D1);
             delta = r.uniform(-4f, -1f, 1, seqLen, D1);
@@ -124,6 +128,13 @@ public class MambaBench {
     }
 
     @Benchmark
+    public Tensor prefillInPlace(Prefill p) {
+        Tensor[] in = p.in;
+        Mamba2Ssd.forwardInPlace(in[0], in[1], in[2], in[3], in[4], CHUNK, in[5], in[6], null, true, p.state, p.y, null);
+        return p.y;
+    }
+
+    @Benchmark
     public Tensor decodeStep(Decode s) {
         SelectiveStateUpdate.update(s.state, s.x, s.dt, s.a, s.b, s.c, s.d, s.z, null, true, s.y);
         return s.y;
@@ -146,7 +157,7 @@ public class MambaBench {
         return switch (method) {
             case "prefillChunk" -> chunk;
             case "prefillRecurrent" -> H * (double) t * rec;
-            case "prefillForward" -> Mamba2Ssd.prefersChunk(t, P, N, CHUNK) ? chunk : H * (double) t * rec;
+            case "prefillForward", "prefillInPlace" -> Mamba2Ssd.prefersChunk(t, P, N, CHUNK) ? chunk : H * (double) t * rec;
             case "decodeStep" -> H * rec;
             case "prefillSelectiveScan" -> t * D1 * 5.0 * N1;
             default -> Double.NaN;
