@@ -48,7 +48,6 @@ final class BenchDelta {
         Tensor beta = in.uniform(0f, 1f, b, t, hv);
         Tensor eb = op.equals("gdn2") ? in.uniform(0f, 1f, b, t, hv, k) : null, w = op.equals("gdn2") ? in.uniform(0f, 1f, b, t, hv, v) : null;
         double tokens = (double) b * t * hv;
-        // forward: DeltaRule.gatedDeltaRule/kda/gdn2 run the recurrent form on this CPU (measured)
         if (o.inplace) {
             // the in-place entry: o and the state are the caller's; the state carries over from call to call (the
             // decays and unit-norm keys keep it bounded)
@@ -60,6 +59,7 @@ final class BenchDelta {
             };
             return new BenchCase(call, perToken * tokens, "recurrent_inplace", f);
         }
+        // forward: DeltaRule.gatedDeltaRule/kda/gdn2 run the recurrent form on this CPU (measured)
         if (o.form.equals("recurrent") || o.form.equals("forward")) {
             Runnable call = switch (op) {
                 case "kda" -> () -> DeltaRule.recurrentKda(q, kk, vv, g, beta, null, null, true, null, true);

@@ -25,7 +25,7 @@ final class BenchOptions {
     final boolean json;
     final boolean help;
     /** The op's in-place entry: caller-owned output and state, updated in place (delta-rule recurrent / forward,
-     *  mamba2 forward / recurrent / chunk). */
+     *  mamba2 forward / recurrent / chunk, the linear ops' recurrent form; BenchOps.resolve checks the pair). */
     final boolean inplace;
     /** Only when given: block density (block_sparse_attention), KV-cache entry type (attention). */
     final Double density;

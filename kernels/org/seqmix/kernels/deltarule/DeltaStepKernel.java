@@ -1,5 +1,6 @@
 package org.seqmix.kernels.deltarule;
 
+import org.seqmix.kernels.ThreadScratch;
 import org.seqmix.kernels.VectorizationProvider;
 
 /**
@@ -91,8 +92,8 @@ interface DeltaStepKernel {
         return (t + 2 < n ? decayed[t + 2] : fin) ? 1 : 2;
     }
 
-    /** Per thread: the block's β values, grown on demand. */
-    ThreadLocal<float[][]> BETAS = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** Per thread: the block's β values. */
+    ThreadScratch BETAS = new ThreadScratch(1);
 
     /**
      * {@code β_t = bk_t+1 · kk_t} for t < n - 1 (the active {@link org.seqmix.kernels.VectorOps#dot}: one order for both
@@ -100,9 +101,7 @@ interface DeltaStepKernel {
      * thread's next call.
      */
     static float[] pairBetas(float[] bk, float[] kk, int n, int kd) {
-        float[][] holder = BETAS.get();
-        if (holder[0].length < n) holder[0] = new float[n];
-        float[] b = holder[0];
+        float[] b = BETAS.get(0, n);
         org.seqmix.kernels.VectorOps ops = VectorizationProvider.ops();
         for (int t = 0; t + 1 < n; t++) b[t] = ops.dot(bk, (t + 1) * kd, kk, t * kd, kd);
         return b;

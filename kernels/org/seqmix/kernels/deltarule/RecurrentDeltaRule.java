@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.seqmix.core.Parallel;
 import org.seqmix.core.Tensor;
 import org.seqmix.kernels.CacheLines;
+import org.seqmix.kernels.ThreadScratch;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 
@@ -215,7 +216,7 @@ final class RecurrentDeltaRule {
             if (len == 0) return;
             // a whole sequence runs on the group's states in the panel layout (see DeltaStepKernel), converted once
             boolean panels = len >= DeltaStepKernel.MIN_PANEL_TOKENS;
-            float[] st = panels ? panelScratch((h1 - h0) * kd * vd) : fa;
+            float[] st = panels ? PANELS.get(0, (h1 - h0) * kd * vd) : fa;
             int sto = panels ? 0 : so;
             if (panels) for (int hd = 0; hd < h1 - h0; hd++) DeltaStepKernel.toPanels(fa, so + hd * kd * vd, kd, vd, pw, st, hd * kd * vd);
             Block[] blks = scratch(tb, kd, vd);
@@ -247,12 +248,6 @@ final class RecurrentDeltaRule {
         });
     }
 
-    /** Per thread: a group's states in the panel layout, grown on demand (every slot read is written first). */
-    private static final ThreadLocal<float[][]> PANELS = ThreadLocal.withInitial(() -> new float[1][0]);
-
-    private static float[] panelScratch(int floats) {
-        float[][] h = PANELS.get();
-        if (h[0].length < floats) h[0] = new float[floats];
-        return h[0];
-    }
+    /** Per thread: a group's states in the panel layout (toPanels writes them before the kernel reads them). */
+    private static final ThreadScratch PANELS = new ThreadScratch(1);
 }

@@ -3,6 +3,7 @@ package org.seqmix.kernels.linear;
 import java.util.Arrays;
 import org.seqmix.core.Parallel;
 import org.seqmix.core.Tensor;
+import org.seqmix.kernels.ThreadScratch;
 
 /**
  * Recurrent form: token by token with the [K, V] state, {@code S = diag(exp(g))·S + k vᵀ; o = Sᵀ(q·scale)}
@@ -15,11 +16,10 @@ final class RecurrentGla {
     private RecurrentGla() {}
 
     /**
-     * Per-thread scratch, grown on demand: [0] the exponentiated per-key decays (step and whole sequence), [1] an
-     * item's state block, [2] its key sum. Every slot an item reads it writes first, so results do not depend on
-     * which thread ran it.
+     * Per-thread scratch: [0] the exponentiated per-key decays (step and whole sequence), [1] an item's state block,
+     * [2] its key sum.
      */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final ThreadScratch SCRATCH = new ThreadScratch(3);
 
     /** State bytes per item that stay in L1 (32 KiB): the columns of V are split into blocks of this size. */
     static final int L1_STATE_FLOATS = 8192;
@@ -48,7 +48,7 @@ final class RecurrentGla {
         int vb = p.normalize ? V : columnBlock(K, V), blocks = (V + vb - 1) / vb;
         Parallel.forRange(p.N * H * blocks, item -> {
             int n = item / (H * blocks), h = (item / blocks) % H, j0 = (item % blocks) * vb, w = Math.min(vb, V - j0);
-            float[] S = scratch(1, K * w), z = p.normalize ? scratch(2, K) : null, work = scratch(0, K);
+            float[] S = SCRATCH.get(1, K * w), z = p.normalize ? SCRATCH.get(2, K) : null, work = SCRATCH.get(0, K);
             if (init != null) {
                 int io = init.offset() + (n * H + h) * K * V + j0;
                 for (int i = 0; i < K; i++) System.arraycopy(init.data(), io + i * V, S, i * w, w);
@@ -99,13 +99,7 @@ final class RecurrentGla {
 
     /** Scratch of at least K floats for the calling thread (the step's decays). */
     static float[] work(int K) {
-        return scratch(0, K);
-    }
-
-    private static float[] scratch(int slot, int floats) {
-        float[][] s = SCRATCH.get();
-        if (s[slot].length < floats) s[slot] = new float[floats];
-        return s[slot];
+        return SCRATCH.get(0, K);
     }
 
     /**

@@ -7,6 +7,7 @@ import org.seqmix.kernels.Activations;
 import org.seqmix.kernels.ChunkMatmul;
 import org.seqmix.kernels.CacheLines;
 import org.seqmix.kernels.InPlaceArgs;
+import org.seqmix.kernels.ThreadScratch;
 import org.seqmix.kernels.VectorOps;
 import org.seqmix.kernels.VectorizationProvider;
 
@@ -239,16 +240,13 @@ public final class Mamba2Ssd {
         RecurrentItem(SsdScanTokens kernel, Call c, float[] dtp, float[] decay, int n, int w, int gg, int hh) {
             this.kernel = kernel; this.c = c; this.dtp = dtp; this.decay = decay; this.n = n; this.w = w; this.gg = gg;
             this.hh = hh;
-            float[][] sc = SCRATCH.get();
-            if (sc[0].length < 2 * BLOCK * w) sc[0] = new float[2 * BLOCK * w];
-            if (sc[1].length < n * w) sc[1] = new float[n * w];
-            u = sc[0];   // u rows, then the kernel's scratch
-            st = sc[1];  // Sᵀ [N, w] (its first n·w floats)
+            u = SCRATCH.get(0, 2 * BLOCK * w);   // u rows, then the kernel's scratch
+            st = SCRATCH.get(1, n * w);          // Sᵀ [N, w] (its first n·w floats)
         }
 
         /** Per thread: u and the state block, reused by the next item (an item runs start to end on one thread, every
          *  slot it reads is written first, so the previous contents never matter). */
-        private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+        private static final ThreadScratch SCRATCH = new ThreadScratch(2);
 
         void run(int bi, int q0, int t0, int t1) {
             for (int tt = t0; tt < t1; ) {
